@@ -1,0 +1,342 @@
+"""Typed errors of ollm-actors.
+
+Every error a user can meet is an :class:`OllmError`. Each carries the facts of what went
+wrong as attributes (``host``, ``model``, ``status`` ...) so that programs can act on them, a
+message a person can act on, and the CLI exit code it maps to. ``facts()`` gives the attributes
+as a JSON-ready dict, which the CLI prints under ``--json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+__all__ = (
+    "ActorUnavailable",
+    "AskTimeout",
+    "HostUnreachable",
+    "InvalidHost",
+    "InvalidModelName",
+    "ModelBusy",
+    "ModelNotFound",
+    "NoModelAvailable",
+    "OllmError",
+    "PromptTooLarge",
+    "ProtocolError",
+    "PullCancelled",
+    "PullFailed",
+    "ServerError",
+    "SettingsError",
+    "SettingsProblem",
+    "SubscriberOverflow",
+)
+
+
+def _did_you_mean(suggestions: Sequence[str]) -> str:
+    if not suggestions:
+        return ""
+    quoted = ", ".join(f"'{s}'" for s in suggestions)
+    return f" (did you mean {quoted}?)"
+
+
+class OllmError(Exception):
+    """Base of every error raised by ollm-actors."""
+
+    exit_code: ClassVar[int] = 1
+    #: attribute names included in :meth:`facts`, in order
+    fact_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def facts(self) -> dict[str, Any]:
+        """The error's facts as JSON-ready data: ``{"type", "message", ...}``."""
+        out: dict[str, Any] = {"type": type(self).__name__, "message": self.message}
+        for name in self.fact_names:
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                value = list(value)
+            out[name] = value
+        return out
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidModelName(OllmError):
+    """A model name that Ollama's name grammar rejects."""
+
+    exit_code = 2
+    fact_names = ("model", "reason")
+
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        super().__init__(f"invalid model name {model!r}: {reason}")
+
+
+class InvalidHost(OllmError):
+    """A host string that cannot be an Ollama server address."""
+
+    exit_code = 2
+    fact_names = ("host", "reason")
+
+    def __init__(self, host: str, reason: str) -> None:
+        self.host = host
+        self.reason = reason
+        super().__init__(f"invalid Ollama host {host!r}: {reason}")
+
+
+class HostUnreachable(OllmError):
+    """A host refused the connection, did not answer in time, or dropped it."""
+
+    fact_names = ("host", "reason")
+
+    def __init__(self, host: str, reason: str, *, hint: str | None = None) -> None:
+        self.host = host
+        self.reason = reason
+        self.hint = hint if hint is not None else (
+            "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
+        )
+        super().__init__(f"cannot reach Ollama at {host}: {reason}; {self.hint}")
+
+
+class ModelNotFound(OllmError):
+    """A model that the host does not have (or the registry does not know)."""
+
+    fact_names = ("model", "host", "suggestions")
+
+    def __init__(self, model: str, host: str | None, suggestions: Sequence[str] = ()) -> None:
+        self.model = model
+        self.host = host
+        self.suggestions = tuple(suggestions)
+        where = f" on {host}" if host else ""
+        super().__init__(f"model '{model}' not found{where}{_did_you_mean(self.suggestions)}")
+
+
+class PullFailed(OllmError):
+    """A pull that ended in an error reported by the server or after retries ran out."""
+
+    fact_names = ("model", "host", "reason", "suggestions")
+
+    def __init__(
+        self, model: str, host: str | None, reason: str, suggestions: Sequence[str] = ()
+    ) -> None:
+        self.model = model
+        self.host = host
+        self.reason = reason
+        self.suggestions = tuple(suggestions)
+        where = f" from {host}" if host else ""
+        super().__init__(
+            f"pull of '{model}'{where} failed: {reason}{_did_you_mean(self.suggestions)}"
+        )
+
+
+class PullCancelled(OllmError):
+    """A pull that was cancelled before it finished."""
+
+    exit_code = 130
+    fact_names = ("model", "host")
+
+    def __init__(self, model: str, host: str | None) -> None:
+        self.model = model
+        self.host = host
+        where = f" from {host}" if host else ""
+        super().__init__(f"pull of '{model}'{where} was cancelled")
+
+
+class ProtocolError(OllmError):
+    """The server sent something that does not follow Ollama's protocol."""
+
+    fact_names = ("host", "endpoint", "line", "snippet", "reason")
+
+    def __init__(
+        self,
+        host: str,
+        endpoint: str,
+        reason: str,
+        *,
+        line: int | None = None,
+        snippet: str | None = None,
+    ) -> None:
+        self.host = host
+        self.endpoint = endpoint
+        self.reason = reason
+        self.line = line
+        self.snippet = snippet
+        where = f" line {line}" if line is not None else ""
+        shown = f": {snippet!r}" if snippet is not None else ""
+        super().__init__(
+            f"unexpected answer from {host}{endpoint}{where} ({reason}){shown}"
+        )
+
+
+class ServerError(OllmError):
+    """An HTTP error status from the server other than 'not found'."""
+
+    fact_names = ("host", "endpoint", "status", "body")
+
+    def __init__(self, host: str, endpoint: str, status: int, body: str) -> None:
+        self.host = host
+        self.endpoint = endpoint
+        self.status = status
+        self.body = body
+        detail = f": {body}" if body else ""
+        super().__init__(f"{host}{endpoint} answered HTTP {status}{detail}")
+
+
+class SettingsProblem:
+    """One problem found in the settings: where, from which source, expected and found."""
+
+    __slots__ = ("expected", "found", "path", "source", "suggestion")
+
+    def __init__(
+        self,
+        path: str,
+        source: str,
+        expected: str,
+        found: str,
+        suggestion: str | None = None,
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.expected = expected
+        self.found = found
+        self.suggestion = suggestion
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "source": self.source,
+            "expected": self.expected,
+            "found": self.found,
+            "suggestion": self.suggestion,
+        }
+
+    def __str__(self) -> str:
+        hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
+        where = f"{self.path} " if self.path else ""
+        return f"{self.source}: {where}expected {self.expected}, got {self.found}{hint}"
+
+    def __repr__(self) -> str:
+        return f"SettingsProblem({self})"
+
+
+class SettingsError(OllmError):
+    """Every problem found while loading settings, reported at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[SettingsProblem]) -> None:
+        self.problems = tuple(problems)
+        if len(self.problems) == 1:
+            text = f"invalid settings: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            text = f"invalid settings ({len(self.problems)} problems):\n{lines}"
+        super().__init__(text)
+
+    def facts(self) -> dict[str, Any]:
+        out = super().facts()
+        out["problems"] = [p.as_dict() for p in self.problems]
+        return out
+
+
+class NoModelAvailable(OllmError):
+    """No available model satisfies a routing profile, even after its fallbacks."""
+
+    fact_names = ("profile", "required", "rejected", "suggestions")
+
+    def __init__(
+        self,
+        profile: str,
+        required: Sequence[str],
+        rejected: Sequence[tuple[str, str]] = (),
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.profile = profile
+        self.required = tuple(required)
+        self.rejected = tuple(rejected)
+        self.suggestions = tuple(suggestions)
+        parts = [f"no available model fits profile '{profile}'"]
+        if self.required:
+            parts.append(f"(requires {', '.join(self.required)})")
+        text = " ".join(parts)
+        if self.rejected:
+            text += "; rejected: " + "; ".join(f"{m}: {why}" for m, why in self.rejected)
+        if self.suggestions:
+            text += "; would fit if pulled: " + ", ".join(self.suggestions)
+        super().__init__(text)
+
+    def facts(self) -> dict[str, Any]:
+        out = super().facts()
+        out["rejected"] = [{"model": m, "reason": why} for m, why in self.rejected]
+        return out
+
+
+class PromptTooLarge(OllmError):
+    """A prompt that cannot fit a model's context window at all."""
+
+    fact_names = ("model", "context_window", "prompt_tokens")
+
+    def __init__(self, model: str, context_window: int, prompt_tokens: int) -> None:
+        self.model = model
+        self.context_window = context_window
+        self.prompt_tokens = prompt_tokens
+        super().__init__(
+            f"prompt of ~{prompt_tokens} tokens does not fit '{model}' "
+            f"(context window {context_window} tokens)"
+        )
+
+
+class ModelBusy(OllmError):
+    """An operation refused because the model is in use (e.g. delete while pulling)."""
+
+    fact_names = ("model", "host", "reason")
+
+    def __init__(self, model: str, host: str | None, reason: str) -> None:
+        self.model = model
+        self.host = host
+        self.reason = reason
+        where = f" on {host}" if host else ""
+        super().__init__(f"model '{model}'{where} is busy: {reason}")
+
+
+class ActorUnavailable(OllmError):
+    """An ask to an actor that is stopped, crashed, or shutting down."""
+
+    fact_names = ("actor", "reason")
+
+    def __init__(self, actor: str, reason: str) -> None:
+        self.actor = actor
+        self.reason = reason
+        super().__init__(f"actor '{actor}' is unavailable: {reason}")
+
+
+class AskTimeout(OllmError):
+    """An ask that got no answer in time."""
+
+    fact_names = ("actor", "message_type", "timeout")
+
+    def __init__(self, actor: str, message_type: str, timeout: float) -> None:
+        self.actor = actor
+        self.message_type = message_type
+        self.timeout = timeout
+        super().__init__(
+            f"actor '{actor}' did not answer {message_type} within {timeout:g} s"
+        )
+
+
+class SubscriberOverflow(OllmError):
+    """An event subscriber that fell so far behind that state events would be lost."""
+
+    fact_names = ("topics", "buffer")
+
+    def __init__(self, topics: Sequence[str], buffer: int) -> None:
+        self.topics = tuple(topics)
+        self.buffer = buffer
+        super().__init__(
+            f"event subscriber for {', '.join(self.topics) or '*'} fell more than {buffer} "
+            "state events behind and was closed"
+        )
