@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ("CAPABILITY_NAMES", "Capabilities", "EntryCapabilities", "ModelEntry")
+__all__ = (
+    "CAPABILITY_NAMES",
+    "Capabilities",
+    "EntryCapabilities",
+    "LimitsOverride",
+    "ModelEntry",
+    "OverrideCapabilities",
+)
 
 #: The capability vocabulary used everywhere (profiles, --json output, `require=`).
 CAPABILITY_NAMES: tuple[str, ...] = (
@@ -68,3 +75,25 @@ class ModelEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     capabilities: EntryCapabilities = EntryCapabilities()
     profiles: tuple[str, ...] = ()
     source: str | None = None  # where the numbers come from (model card / Ollama library page)
+
+
+class OverrideCapabilities(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Capability flags a user override sets; ``None`` keeps the value from lower layers."""
+
+    toolCalling: bool | None = None
+    vision: bool | None = None
+    streaming: bool | None = None
+    embedding: bool | None = None
+    insert: bool | None = None
+    thinking: bool | None = None
+    completion: bool | None = None
+
+
+class LimitsOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A user's ``limits.overrides.<pattern>`` entry: any ModelEntry field, all optional."""
+
+    family: str | None = None
+    contextWindow: int | None = None
+    maxOutputTokens: int | None = None
+    capabilities: OverrideCapabilities | None = None
+    profiles: tuple[str, ...] | None = None
