@@ -1,0 +1,3 @@
+from ollm_actors.cli.main import main
+
+main()

@@ -1,0 +1,99 @@
+"""The `ollm` command tree. Command modules are imported only when their command runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ollm_actors.cli.state import CliState
+
+app = typer.Typer(
+    name="ollm",
+    help="Manage the models of local Ollama servers and pick the right model for each task.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ollm_actors import __version__
+
+        typer.echo(f"ollm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    host: Annotated[
+        list[str] | None,
+        typer.Option("--host", help="Ollama server URL (repeat for several hosts).", metavar="URL"),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Settings file to use.", metavar="FILE")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail.")] = False,
+    model: Annotated[str | None, typer.Option("--model", help="Default model.")] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Default routing profile.")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option("--temperature", help="Sampling temperature (0-2).")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", help="Maximum output tokens.")
+    ] = None,
+    context_size: Annotated[
+        int | None, typer.Option("--context-size", help="Context window (num_ctx) to request.")
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Global options: they may stand before or after the command."""
+    from ollm_actors.config.options import flags_to_overrides
+
+    overrides, sources = flags_to_overrides(
+        {
+            "--host": host or None,
+            "--model": model,
+            "--profile": profile,
+            "--temperature": temperature,
+            "--max-tokens": max_tokens,
+            "--context-size": context_size,
+        }
+    )
+    ctx.obj = CliState(
+        config_file=config,
+        overrides=overrides,
+        override_sources=sources,
+        json=json,
+        verbose=verbose,
+    )
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 11434,
+    bind: Annotated[str, typer.Option("--bind", help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve the bundled Ollama-compatible emulator (for tests and demos)."""
+    from ollm_actors.emulator import serve_forever
+
+    serve_forever(port, host=bind)
+
+
+def _register_subcommands() -> None:
+    from ollm_actors.cli.config_cmd import config_app
+
+    app.add_typer(config_app, name="config", help="Show or check the settings.")
+
+
+_register_subcommands()

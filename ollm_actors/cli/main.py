@@ -1,0 +1,72 @@
+"""Entry point of `ollm`: global options anywhere on the line, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+# Global options that take a value, and those that do not: both may follow the command.
+_VALUE_OPTIONS = frozenset(
+    {"--host", "--config", "--model", "--profile", "--temperature", "--max-tokens",
+     "--context-size"}
+)
+_FLAG_OPTIONS = frozenset({"--json", "-v", "--verbose"})
+
+
+def hoist_global_options(argv: Sequence[str]) -> list[str]:
+    """Move global options found after the command to the front, keeping their order.
+
+    Click only accepts group options before the subcommand; users expect
+    ``ollm list --json`` to work as well as ``ollm --json list``. Everything after ``--``
+    is left alone.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in _VALUE_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.append(arg)
+                if i + 1 < len(argv):
+                    front.append(argv[i + 1])
+                    i += 1
+        elif arg in _FLAG_OPTIONS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run `ollm`; never shows a traceback unless ``-v``."""
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+    from ollm_actors.cli.app import app
+    from ollm_actors.errors import OllmError
+
+    try:
+        app(args=args, prog_name="ollm")
+    except OllmError as exc:  # a command that did not report its own error
+        from ollm_actors.cli.output import report_error
+
+        report_error(exc, as_json="--json" in args, verbose="-v" in args or "--verbose" in args)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+    except Exception as exc:  # a bug: one line for users, the traceback with -v
+        if "-v" in args or "--verbose" in args:
+            raise
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)\n")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,344 @@
+"""``load_settings``: defaults < user file < project file < environment < flags.
+
+Why not dynaconf's own loading. Its ``envvar_prefix="OLLM"`` lets ``OLLM_MODEL=x`` replace
+the whole ``model:`` section with a string, so the seed's flat variables (``OLLM_MODEL``,
+``OLLM_HOST`` ...) are mapped explicitly through the one table in
+:mod:`ollm_actors.config.options`. Nested keys use dynaconf's ``__`` spelling under a prefix
+no flat variable can collide with: ``OLLM_SET__options__topP=0.5`` sets ``options.topP``
+(segments are case-sensitive, as the schema's keys are). Beyond that trap, dynaconf 3.3's
+loaders and merge do not keep this module's promises, each checked: they read ``os.environ``
+(including ``DYNACONF_*`` and ``SECRETS_FOR_DYNACONF``) where settings must come from the
+``env`` argument; merging concatenates lists, so ``--host`` could not replace a file's hosts;
+keys merge case-insensitively across layers, so a misspelt ``topp`` silently sets ``topP``;
+strings such as ``@format {env[HOME]}`` or ``@read_file`` are evaluated; and its import costs
+more than the rest of the loading. So the layers are read here (YAML with line marks, the
+``env`` mapping, the overrides), each is validated against ``settings.schema.json`` on its own
+so a problem names its source, and they merge with the small rule in
+:mod:`ollm_actors.config.layers` (mappings merge, everything else is replaced).
+
+Nothing but :class:`~ollm_actors.errors.SettingsError` leaves :func:`load_settings`, and it
+lists every problem found, not just the first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ollm_actors.config import options as table
+from ollm_actors.config.layers import DEFAULT_SOURCE, Layer, dotted, merge_layers, set_path
+from ollm_actors.config.model import Settings
+from ollm_actors.config.resolve import build_settings
+from ollm_actors.config.schema import (
+    TextConversionError,
+    check_layer,
+    convert_text,
+    node_at,
+    show_value,
+)
+from ollm_actors.config.yamlfile import SettingsFileError, read_settings_file
+from ollm_actors.errors import InvalidHost, SettingsError, SettingsProblem
+
+__all__ = ("PROJECT_FILE", "check_settings_file", "load_settings", "user_settings_file")
+
+#: the project file, looked up in the working directory and its parents
+PROJECT_FILE = Path(".ollm") / "settings.yaml"
+
+_NO_OVERRIDES: Mapping[str, object] = {}
+
+
+def user_settings_file() -> Path:
+    """The default user settings file: ``settings.yaml`` in the platform config dir of
+    ``ollm`` (``~/.config/ollm/settings.yaml`` on Linux)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("ollm", appauthor=False)) / "settings.yaml"
+
+
+def _project_file(cwd: Path) -> Path | None:
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class _Collector:
+    """Problems found so far, in the order found."""
+
+    def __init__(self) -> None:
+        self.problems: list[SettingsProblem] = []
+
+    def add(
+        self, path: str, source: str, expected: str, found: str, suggestion: str | None = None
+    ) -> None:
+        self.problems.append(SettingsProblem(path, source, expected, found, suggestion))
+
+
+def _file_layer(
+    path: Path, problems: _Collector, *, required: str | None, source: str | None = None
+) -> Layer | None:
+    """The layer of the file at ``path``; ``required`` names who asked for it (a missing
+    file is then a problem, else it is skipped)."""
+    label = source or f"file:{path}"
+    try:
+        data, marks = read_settings_file(path)
+    except FileNotFoundError:
+        if required is not None:
+            problems.add("", required, "an existing settings file", f"no file at {path}")
+        return None
+    except SettingsFileError as exc:
+        at = "" if exc.line is None else f":{exc.line}" + (
+            "" if exc.column is None else f":{exc.column}"
+        )
+        problems.add("", f"{label}{at}", "a YAML mapping of settings", exc.found)
+        return None
+    return Layer(source=label, data=data, marks=marks)
+
+
+def _defaults_layer(problems: _Collector) -> Layer | None:
+    from ollm_actors.config.datafiles import data_file
+
+    try:
+        path = data_file("default.yaml")
+    except FileNotFoundError as exc:
+        problems.add("", DEFAULT_SOURCE, "the packaged default.yaml", str(exc))
+        return None
+    return _file_layer(path, problems, required=DEFAULT_SOURCE, source=DEFAULT_SOURCE)
+
+
+def _ollama_address(text: str) -> str:
+    """``OLLAMA_HOST`` may omit the scheme and port, as Ollama allows; spell it as a URL
+    (with any credentials kept) so the schema's http(s) rule applies to everything else."""
+    from ollm_actors.ollama.hosts import parse_host
+
+    host = parse_host(text)
+    if host.username is None and host.password is None:
+        return host.url
+    secret = host.username or ""
+    if host.password is not None:
+        secret += f":{host.password}"
+    return host.url.replace("://", f"://{secret}@", 1)
+
+
+def _env_layer(env: Mapping[str, str], problems: _Collector) -> Layer:
+    data: dict[str, Any] = {}
+    sources: dict[tuple[str, ...], str] = {}
+
+    def put(name: str, path: tuple[str, ...], text: str) -> None:
+        label = f"env:{name}"
+        try:
+            value = convert_text(text, node_at(path))
+        except TextConversionError as exc:
+            problems.add(dotted(path), label, exc.expected, show_value(text))
+            return
+        set_path(data, path, value)
+        sources[path] = label
+
+    # Nested variables first, so that a flat variable naming the same path wins.
+    for name in sorted(env):
+        if not name.startswith(table.NESTED_ENV_PREFIX):
+            continue
+        path = tuple(name.removeprefix(table.NESTED_ENV_PREFIX).split("__"))
+        if not all(path):
+            problems.add(
+                "", f"env:{name}", f"{table.NESTED_ENV_PREFIX}section__key", "an empty segment"
+            )
+            continue
+        put(name, path, env[name])
+    for var in table.ENV_VARS:
+        text = env.get(var.name)
+        if text is None or not text.strip():
+            continue
+        if var.fallback_for is not None and (env.get(var.fallback_for) or "").strip():
+            continue
+        if var.ollama_address:
+            try:
+                text = _ollama_address(text)
+            except InvalidHost as exc:
+                problems.add(
+                    var.path, f"env:{var.name}", "an Ollama address", f"{exc.host} ({exc.reason})"
+                )
+                continue
+        put(var.name, tuple(var.path.split(".")), text)
+    return Layer(source="env", data=data, sources=sources)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def _override_layer(
+    overrides: Mapping[str, object], labels: Mapping[str, str], problems: _Collector
+) -> Layer:
+    data: dict[str, Any] = {}
+    sources: dict[tuple[str, ...], str] = {}
+    # Parents before children, so {"model": {...}, "model.default": "x"} keeps both.
+    for key in sorted(overrides, key=lambda k: k.count(".")):
+        label = labels.get(key, f"flag:{key}")
+        path = tuple(key.split("."))
+        if not all(path):
+            problems.add(key, label, "a dotted settings path", repr(key))
+            continue
+        value = _plain(overrides[key])
+        node = node_at(path)
+        if isinstance(value, str):
+            try:
+                value = convert_text(value, node)
+            except TextConversionError as exc:
+                problems.add(key, label, exc.expected, show_value(value))
+                continue
+        elif isinstance(value, list) and node is not None and isinstance(node.get("items"), dict):
+            try:
+                value = [
+                    convert_text(item, node["items"]) if isinstance(item, str) else item
+                    for item in value
+                ]
+            except TextConversionError as exc:
+                problems.add(key, label, f"a list of: {exc.expected}", show_value(value))
+                continue
+        set_path(data, path, value)
+        sources[path] = label
+    return Layer(source="flag", data=data, sources=sources)
+
+
+_HOST_PATHS = (("providers", "ollama", "host"), ("providers", "ollama", "hosts"))
+
+
+def _host_problems(layer: Layer, bad_paths: set[tuple[str, ...]], problems: _Collector) -> None:
+    from ollm_actors.ollama.hosts import parse_host
+
+    for base in _HOST_PATHS:
+        node: Any = layer.data
+        for key in base:
+            node = node.get(key) if isinstance(node, dict) else None
+        values = list(enumerate(node)) if isinstance(node, list) else [(None, node)]
+        for index, value in values:
+            path = base if index is None else (*base, str(index))
+            if not isinstance(value, str) or path in bad_paths or base in bad_paths:
+                continue
+            try:
+                parse_host(value)
+            except InvalidHost as exc:
+                problems.add(
+                    dotted(path), layer.position(path), "an http(s) URL of an Ollama server",
+                    f"{exc.host} ({exc.reason})",
+                )
+
+
+def _normalise(data: dict[str, Any]) -> None:
+    """Spell capability aliases one way: ``tools`` in profiles, ``toolCalling`` in limits."""
+    for patch in (data.get("routing", {}).get("profiles") or {}).values():
+        required = patch.get("requiredCapabilities")
+        if isinstance(required, list):
+            names = ["tools" if c == "toolCalling" else c for c in required]
+            patch["requiredCapabilities"] = list(dict.fromkeys(names))
+    for entry in (data.get("limits", {}).get("overrides") or {}).values():
+        caps = entry.get("capabilities")
+        if isinstance(caps, dict) and "tools" in caps:
+            tools = caps.pop("tools")
+            caps.setdefault("toolCalling", tools)
+
+
+def _check(layer: Layer, problems: _Collector) -> None:
+    if not layer.data or layer.source == DEFAULT_SOURCE:
+        # The packaged defaults are validated by the test suite; skipping them (and empty
+        # layers) spares the CLI importing jsonschema when nothing was configured.
+        return
+    issues = check_layer(layer.data)
+    for issue in issues:
+        problems.add(
+            dotted(issue.path), layer.position(issue.path), issue.expected, issue.found,
+            issue.suggestion,
+        )
+    _host_problems(layer, {issue.path for issue in issues}, problems)
+
+
+def _load(layers: Sequence[Layer | None], problems: _Collector) -> Settings:
+    present = [layer for layer in layers if layer is not None]
+    for layer in present:
+        _check(layer, problems)
+    if problems.problems:
+        # Cross-reference checks need a document that is valid key by key.
+        raise SettingsError(problems.problems)
+    for layer in present:
+        _normalise(layer.data)
+    result = build_settings(merge_layers(present), present)
+    if isinstance(result, list):
+        raise SettingsError(result)
+    return result
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] = os.environ,
+    overrides: Mapping[str, object] = _NO_OVERRIDES,
+    *,
+    override_sources: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Load, merge and validate the settings; later sources win.
+
+    Layers: the packaged defaults < the user file (``config_file``, else ``OLLM_CONFIG`` from
+    ``env``, else ``settings.yaml`` in the platform config dir) < the project file
+    (``.ollm/settings.yaml`` in ``cwd`` or its nearest parent that has one) < ``env`` (the
+    flat ``OLLM_*`` variables of :data:`~ollm_actors.config.options.ENV_VARS` and nested
+    ``OLLM_SET__a__b``) < ``overrides`` (dotted paths -> values, as CLI flags give them;
+    ``override_sources`` labels them, default ``flag:<path>``). Text from the environment or
+    the overrides is converted to the schema's type.
+
+    A user file named explicitly (argument or ``OLLM_CONFIG``) must exist; the default one
+    may be absent. ``env`` is the only environment read (``os.environ`` by default).
+    Raises :class:`~ollm_actors.errors.SettingsError` listing every problem, each with its
+    dotted path, its source (``file:PATH:LINE:COLUMN``, ``env:VAR``, ``flag:--x``), what was
+    expected and found, and a suggestion for a misspelt key or profile.
+    """
+    problems = _Collector()
+    try:
+        if config_file is not None:
+            user: Layer | None = _file_layer(
+                Path(config_file), problems, required=f"file:{os.fspath(config_file)}"
+            )
+        elif (env.get(table.CONFIG_ENV) or "").strip():
+            user = _file_layer(
+                Path(env[table.CONFIG_ENV].strip()), problems, required=f"env:{table.CONFIG_ENV}"
+            )
+        else:
+            user = _file_layer(user_settings_file(), problems, required=None)
+        project_path = _project_file(Path.cwd() if cwd is None else cwd)
+        project = (
+            None if project_path is None else _file_layer(project_path, problems, required=None)
+        )
+        layers = [
+            _defaults_layer(problems),
+            user,
+            project,
+            _env_layer(env, problems),
+            _override_layer(overrides, override_sources or {}, problems),
+        ]
+        return _load(layers, problems)
+    except RecursionError:
+        problems.add("", "settings", "settings nested a few levels deep", "runaway nesting")
+        raise SettingsError(problems.problems) from None
+
+
+def check_settings_file(path: str | os.PathLike[str]) -> Settings:
+    """Validate one settings file on its own: the defaults with only ``path`` above them.
+
+    Returns the settings it gives; raises :class:`~ollm_actors.errors.SettingsError` (a
+    missing file included) like :func:`load_settings`.
+    """
+    problems = _Collector()
+    layers = [
+        _defaults_layer(problems),
+        _file_layer(Path(path), problems, required=f"file:{os.fspath(path)}"),
+    ]
+    return _load(layers, problems)

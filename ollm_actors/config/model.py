@@ -1,0 +1,231 @@
+"""The typed, frozen settings tree that :func:`ollm_actors.config.load_settings` returns.
+
+Attribute names are snake_case; each Struct renames them to the camelCase keys of the YAML
+files and the schema (``max_tokens`` <-> ``maxTokens``), so ``msgspec`` converts the merged
+document straight into this tree and :meth:`Settings.as_dict` gives the YAML spelling back.
+Mappings are :class:`FrozenDict`: a ``dict`` that refuses changes and hashes, so the whole
+tree is immutable and hashable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NoReturn, TypeVar
+
+import msgspec
+
+from ollm_actors.limits.types import LimitsOverride
+from ollm_actors.routing.types import RoutingProfile
+
+__all__ = (
+    "Backoff",
+    "CacheSettings",
+    "DownloadSettings",
+    "EventSettings",
+    "FrozenDict",
+    "GenerationOptions",
+    "InventorySettings",
+    "LimitsSettings",
+    "ModelRouting",
+    "ModelSettings",
+    "OllamaOptions",
+    "OllamaProvider",
+    "ProviderSettings",
+    "RoutingSettings",
+    "Settings",
+    "Timeouts",
+)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenDict(dict[K, V]):
+    """A ``dict`` that cannot be changed after construction and is hashable.
+
+    It stays a real ``dict`` so that msgspec encodes it and callers can pass it wherever a
+    ``dict`` or ``Mapping`` is expected. Hashing needs hashable values.
+    """
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} cannot be changed")
+
+    __setitem__ = _refuse
+    __delitem__ = _refuse
+    __ior__ = _refuse
+    clear = _refuse
+    pop = _refuse
+    popitem = _refuse
+    setdefault = _refuse
+    update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+def freeze(items: Mapping[K, V] | Iterable[tuple[K, V]]) -> FrozenDict[K, V]:
+    """A :class:`FrozenDict` of ``items``."""
+    return FrozenDict(items)
+
+
+class _Section(
+    msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True
+):
+    """Settings sections: immutable, camelCase on the outside, unknown keys refused."""
+
+
+class ModelRouting(_Section, frozen=True):
+    """``model.routing``: whether routing is on, its default profile, per-profile models."""
+
+    enabled: bool = True
+    default_profile: str = "general"
+    #: profile name -> model name that always serves it
+    overrides: dict[str, str] = msgspec.field(default_factory=FrozenDict)
+
+
+class ModelSettings(_Section, frozen=True):
+    """``model``: the default model (``None``: let the router pick) and routing."""
+
+    default: str | None = None
+    routing: ModelRouting = ModelRouting()
+
+
+class GenerationOptions(_Section, frozen=True):
+    """``options``: generation parameters sent with requests."""
+
+    temperature: float = 0.7
+    max_tokens: int = 4096
+    top_p: float = 0.9
+
+
+class OllamaOptions(_Section, frozen=True):
+    """``providers.ollama.options``: ``num_ctx`` to request (``None``: the model's default)."""
+
+    num_ctx: int | None = None
+
+
+class Timeouts(_Section, frozen=True):
+    """``providers.ollama.timeouts``: seconds to connect and to wait for each read."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+
+class OllamaProvider(_Section, frozen=True):
+    """``providers.ollama``: server address(es), request options and network timeouts."""
+
+    host: str = "http://localhost:11434"
+    hosts: tuple[str, ...] = ()
+    options: OllamaOptions = OllamaOptions()
+    timeouts: Timeouts = Timeouts()
+
+
+class ProviderSettings(_Section, frozen=True):
+    """``providers``."""
+
+    ollama: OllamaProvider = OllamaProvider()
+
+
+class RoutingSettings(_Section, frozen=True):
+    """``routing``: every profile (built-ins patched by settings) and the task-type map."""
+
+    profiles: dict[str, RoutingProfile] = msgspec.field(default_factory=FrozenDict)
+    tasks: dict[str, str] = msgspec.field(default_factory=FrozenDict)
+
+
+class LimitsSettings(_Section, frozen=True):
+    """``limits``: user overrides by model-name glob."""
+
+    overrides: dict[str, LimitsOverride] = msgspec.field(default_factory=FrozenDict)
+
+
+class Backoff(_Section, frozen=True):
+    """Capped exponential backoff, in seconds."""
+
+    initial: float = 1.0
+    max: float = 60.0
+
+
+class InventorySettings(_Section, frozen=True):
+    """``inventory``: how long a model list stays fresh, and the offline-host probe."""
+
+    ttl: float = 30.0
+    probe: Backoff = Backoff()
+
+
+class DownloadSettings(_Section, frozen=True):
+    """``downloads``: concurrent pulls, retries of dropped streams, stall detection."""
+
+    concurrency: int = 2
+    retries: int = 5
+    backoff: Backoff = Backoff(initial=0.5, max=30.0)
+    stall_timeout: float = 60.0
+
+
+class CacheSettings(_Section, frozen=True):
+    """``cache``: the inventory cache directory (``None``: the platform cache dir)."""
+
+    dir: str | None = None
+
+
+class EventSettings(_Section, frozen=True):
+    """``events``: events buffered per subscriber."""
+
+    buffer: int = 256
+
+
+class Settings(_Section, frozen=True):
+    """The effective settings, merged from every source and validated.
+
+    ``sources`` maps each dotted path of :meth:`as_dict` to where its value came from:
+    ``default``, ``file:PATH``, ``env:VAR`` or ``flag:--name``.
+    """
+
+    provider: str = "ollama"
+    model: ModelSettings = ModelSettings()
+    options: GenerationOptions = GenerationOptions()
+    providers: ProviderSettings = ProviderSettings()
+    routing: RoutingSettings = RoutingSettings()
+    limits: LimitsSettings = LimitsSettings()
+    inventory: InventorySettings = InventorySettings()
+    downloads: DownloadSettings = DownloadSettings()
+    cache: CacheSettings = CacheSettings()
+    events: EventSettings = EventSettings()
+    sources: dict[str, str] = msgspec.field(default_factory=FrozenDict)
+
+    def hosts(self) -> list[str]:
+        """The Ollama servers to use: ``providers.ollama.hosts`` if given, else ``[host]``."""
+        ollama = self.providers.ollama
+        return list(ollama.hosts) if ollama.hosts else [ollama.host]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as plain data with the YAML's camelCase keys (without ``sources``).
+
+        Written to a settings file, it loads back to equal settings: profiles appear as
+        patches keyed by name, limits overrides without their unset fields.
+        """
+        # Through JSON so that tuples come back as lists, as YAML and JSON tools expect.
+        out: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
+        del out["sources"]
+        for profile in out["routing"]["profiles"].values():
+            del profile["name"]
+        out["limits"]["overrides"] = {
+            pattern: _drop_none(entry) for pattern, entry in out["limits"]["overrides"].items()
+        }
+        return out
+
+
+def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: _drop_none(value) if isinstance(value, dict) else value
+        for key, value in data.items()
+        if value is not None
+    }

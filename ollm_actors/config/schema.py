@@ -1,0 +1,284 @@
+"""The settings schema: validation of one layer, and text conversion to the schema's types.
+
+``schemas/settings.schema.json`` (JSON Schema draft 2020-12) is read and its validator built
+once per process. Every key is optional, so the same schema checks each layer on its own
+(defaults, a file, the environment, the flags), which is what lets a problem name the layer
+and line it came from. Problems come back as :class:`Issue`s with a human ``expected`` text
+derived from the schema (``a number from 0 to 2``) and a spelling suggestion for unknown keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ollm_actors.config.datafiles import data_file_text
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+__all__ = (
+    "Issue",
+    "TextConversionError",
+    "check_layer",
+    "convert_text",
+    "describe",
+    "node_at",
+    "settings_schema",
+    "show_value",
+)
+
+Path_ = tuple[str, ...]
+
+
+class Issue(msgspec.Struct, frozen=True):
+    """A schema problem at ``path`` in one layer."""
+
+    path: Path_
+    expected: str
+    found: str
+    suggestion: str | None = None
+
+
+class TextConversionError(ValueError):
+    """Text that cannot become the schema's type; ``expected`` describes that type."""
+
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+@functools.cache
+def settings_schema() -> dict[str, Any]:
+    """The parsed settings schema (read once)."""
+    schema: dict[str, Any] = json.loads(data_file_text("settings.schema.json"))
+    return schema
+
+
+@functools.cache
+def _validator() -> Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(settings_schema())
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        resolved: dict[str, Any] = settings_schema()["$defs"][ref.removeprefix("#/$defs/")]
+        return resolved
+    return node
+
+
+def node_at(path: Path_) -> dict[str, Any] | None:
+    """The (resolved) schema node describing ``path``, or ``None`` for an unknown key."""
+    node = settings_schema()
+    for key in path:
+        node = _resolve(node)
+        properties = node.get("properties", {})
+        if key in properties:
+            node = properties[key]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
+        elif node.get("type") == "array" and key.isdigit():
+            node = node["items"]
+        else:
+            return None
+    return _resolve(node)
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    kind = node.get("type")
+    if isinstance(kind, list):
+        return [str(k) for k in kind]
+    if isinstance(kind, str):
+        return [kind]
+    if "enum" in node:
+        return sorted({type(v).__name__.replace("str", "string") for v in node["enum"]})
+    return []
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}"
+
+
+def _describe_type(kind: str, node: dict[str, Any]) -> str:
+    if kind in ("number", "integer"):
+        noun = "a number" if kind == "number" else "an integer"
+        low, high = node.get("minimum"), node.get("maximum")
+        if low is not None and high is not None:
+            return f"{noun} from {_fmt(low)} to {_fmt(high)}"
+        if node.get("exclusiveMinimum") is not None:
+            return f"{noun} > {_fmt(node['exclusiveMinimum'])}"
+        if low is not None:
+            return f"{noun} ≥ {_fmt(low)}"
+        return noun
+    if kind == "boolean":
+        return "true or false"
+    if kind == "string":
+        if node.get("pattern", "").startswith("^[Hh][Tt][Tt][Pp]"):
+            return "an http(s) URL"
+        if "pattern" in node or node.get("minLength"):
+            return "a non-empty name without spaces"
+        return "a string"
+    if kind == "array":
+        items = node.get("items")
+        return f"a list of {_plural(describe(items))}" if isinstance(items, dict) else "a list"
+    if kind == "object":
+        keys = list(node.get("properties", {}))
+        return f"a mapping with keys {', '.join(keys)}" if keys else "a mapping"
+    return kind
+
+
+def _plural(text: str) -> str:
+    for article in ("an ", "a "):
+        if text.startswith(article):
+            return f"({text.removeprefix(article)})s" if " " in text[len(article):] else (
+                text.removeprefix(article) + "s"
+            )
+    return text
+
+
+def describe(node: dict[str, Any]) -> str:
+    """A person's description of what ``node`` accepts (``a number from 0 to 2``)."""
+    node = _resolve(node)
+    if "enum" in node:
+        return "one of " + ", ".join(repr(v) for v in node["enum"])
+    parts = [_describe_type(kind, node) for kind in _types(node) if kind != "null"]
+    if "null" in _types(node):
+        parts.append("null")
+    return " or ".join(parts) or "a value"
+
+
+def show_value(value: object, limit: int = 60) -> str:
+    """``value`` as shown in a problem: ``repr`` for text, YAML-ish for the rest, shortened."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, dict):
+        text = "a mapping"
+    elif isinstance(value, list):
+        text = "a list" if len(repr(value)) > limit else repr(value)
+    else:
+        text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    from ollm_actors.ollama.hosts import redact_url
+
+    return redact_url(text)
+
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+_NULL = frozenset({"", "null", "none", "~"})
+
+
+def _convert_as(kind: str, text: str, node: dict[str, Any]) -> object:
+    stripped = text.strip()
+    if kind == "null":
+        if stripped.lower() in _NULL:
+            return None
+        raise ValueError(text)
+    if kind == "boolean":
+        if stripped.lower() in _TRUE:
+            return True
+        if stripped.lower() in _FALSE:
+            return False
+        raise ValueError(text)
+    if kind == "integer":
+        return int(stripped)
+    if kind == "number":
+        number = float(stripped)
+        if not math.isfinite(number):
+            raise ValueError(text)
+        return int(number) if number.is_integer() and "." not in stripped else number
+    if kind == "array":
+        items = node.get("items", {})
+        return [convert_text(part, items) for part in stripped.split(",") if part.strip()]
+    if kind == "object":
+        from ollm_actors.config.yamlfile import SettingsFileError, parse_settings_text
+
+        try:
+            return parse_settings_text(text)[0]
+        except SettingsFileError:
+            raise ValueError(text) from None
+    return stripped
+
+
+def convert_text(text: str, node: dict[str, Any] | None) -> object:
+    """Convert environment or flag ``text`` to the type ``node`` wants.
+
+    Numbers, integers, booleans (true/false, yes/no, on/off, 1/0) and null (empty or
+    ``null``) are parsed; a list is comma-separated; a mapping is YAML; strings are stripped.
+    Range and pattern checks are left to the schema. For an unknown key (``node`` is
+    ``None``) the text is returned as is. Raises :class:`TextConversionError`.
+    """
+    if node is None:
+        return text
+    node = _resolve(node)
+    kinds = _types(node)
+    if not kinds or "string" in kinds:
+        # Text already is a string; "null" in a nullable string field still means null.
+        if "null" in kinds and text.strip().lower() in _NULL:
+            return None
+        return text.strip()
+    # Non-null types first, so "0" is a number rather than a failed null.
+    for kind in sorted(kinds, key=lambda k: k == "null"):
+        try:
+            return _convert_as(kind, text, node)
+        except (ValueError, TextConversionError):
+            continue
+    raise TextConversionError(describe(node))
+
+
+def _check_finite(value: object, path: Path_) -> Iterator[Issue]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield Issue(path, "a finite number", show_value(value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _check_finite(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _check_finite(item, (*path, str(index)))
+
+
+def check_layer(data: dict[str, Any]) -> list[Issue]:
+    """Every schema problem of one layer, sorted by path; ``[]`` when it is valid."""
+    issues: list[Issue] = list(_check_finite(data, ()))
+    for error in _validator().iter_errors(data):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        path: Path_ = tuple(str(p) for p in error.absolute_path)
+        schema_path = list(error.relative_schema_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = list(schema.get("properties", {}))
+            for key in error.instance:
+                if key in known:
+                    continue
+                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                issues.append(
+                    Issue(
+                        (*path, str(key)),
+                        f"one of the keys {', '.join(known)}",
+                        f"unknown key {str(key)!r}",
+                        close[0] if close else None,
+                    )
+                )
+        elif "propertyNames" in schema_path:
+            issues.append(
+                Issue(
+                    (*path, str(error.instance)),
+                    f"a key that is {describe(schema)}",
+                    f"the key {show_value(error.instance)}",
+                )
+            )
+        else:
+            issues.append(Issue(path, describe(schema), show_value(error.instance)))
+    issues.sort(key=lambda issue: issue.path)
+    return issues

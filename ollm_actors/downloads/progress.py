@@ -1,0 +1,155 @@
+"""Aggregating a pull's per-layer progress lines into one figure, with rate and ETA.
+
+Pure and synchronous: the pull task feeds lines in, the actor publishes snapshots. The
+overall figure never goes backwards, also across a retry whose re-pull restarts a layer at the
+bytes Ollama had kept (each layer counts the most it has ever reported).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+__all__ = ("PHASES", "Phase", "ProgressTracker", "PullProgress", "phase_of")
+
+Phase = Literal["queued", "manifest", "downloading", "verifying", "writing", "success"]
+PHASES: tuple[Phase, ...] = ("queued", "manifest", "downloading", "verifying", "writing", "success")
+
+
+class PullProgress(msgspec.Struct, frozen=True, kw_only=True):
+    """A snapshot of one pull: bytes over every layer seen so far, phase, rate and ETA."""
+
+    model: str
+    host: str
+    phase: Phase
+    status: str
+    completed: int
+    total: int
+    layers: int
+    layers_done: int
+    rate: float | None  # bytes per second, smoothed
+    eta: float | None  # seconds left at the current rate
+    attempt: int = 1
+
+    @property
+    def fraction(self) -> float:
+        """Completed share of the bytes known so far (0.0 when nothing is known)."""
+        return self.completed / self.total if self.total else 0.0
+
+
+def phase_of(status: str) -> Phase | None:
+    """The phase a status line of Ollama's pull stream announces, or None if it names none.
+
+    Unknown statuses are informational (Ollama adds new ones over time).
+    """
+    if status == "pulling manifest":
+        return "manifest"
+    if status.startswith(("pulling ", "downloading ")):
+        return "downloading"
+    if status.startswith("verifying"):
+        return "verifying"
+    if status.startswith(("writing", "removing")):
+        return "writing"
+    if status == "success":
+        return "success"
+    return None
+
+
+class ProgressTracker:
+    """Folds pull lines into :class:`PullProgress` snapshots.
+
+    ``half_life`` is the time in seconds over which the rate's exponential smoothing forgets
+    half of its past. Times are given by the caller (an injected clock), so tests need no real
+    waiting.
+    """
+
+    __slots__ = (
+        "_completed",
+        "_half_life",
+        "_last_bytes",
+        "_last_time",
+        "_layers",
+        "_rate",
+        "attempt",
+        "host",
+        "model",
+        "phase",
+        "status",
+    )
+
+    def __init__(self, model: str, host: str, *, now: float, half_life: float = 2.0) -> None:
+        self.model = model
+        self.host = host
+        self.phase: Phase = "queued"
+        self.status = "queued"
+        self.attempt = 1
+        self._layers: dict[str, tuple[int, int]] = {}  # digest -> (completed, total)
+        self._completed = 0
+        self._half_life = half_life
+        self._rate: float | None = None
+        self._last_time = now
+        self._last_bytes = 0
+
+    def feed(
+        self,
+        status: str,
+        digest: str | None,
+        total: int | None,
+        completed: int | None,
+        *,
+        now: float,
+    ) -> None:
+        """Take one line of the pull stream into account."""
+        phase = phase_of(status)
+        # The phase only moves forward; a retry's second "pulling manifest" is not a regress.
+        if phase is not None and PHASES.index(phase) > PHASES.index(self.phase):
+            self.phase = phase
+        self.status = status
+        if digest and total:
+            done, _ = self._layers.get(digest, (0, total))
+            new_done = max(done, min(completed or 0, total))
+            self._completed += new_done - done
+            self._layers[digest] = (new_done, total)
+        self._update_rate(now)
+
+    def retrying(self) -> None:
+        """A new attempt starts (the bytes already counted stay counted)."""
+        self.attempt += 1
+
+    def _update_rate(self, now: float) -> None:
+        elapsed = now - self._last_time
+        if elapsed <= 0:
+            return
+        # Sample at most ten times a second: per-line instant rates are noise.
+        if elapsed < 0.1 and self._rate is not None:
+            return
+        instant = (self._completed - self._last_bytes) / elapsed
+        if self._rate is None:
+            self._rate = instant
+        else:
+            keep = 0.5 ** (elapsed / self._half_life)
+            self._rate = keep * self._rate + (1.0 - keep) * instant
+        self._last_time = now
+        self._last_bytes = self._completed
+
+    def snapshot(self) -> PullProgress:
+        total = sum(t for _, t in self._layers.values())
+        rate = self._rate if self._rate and self._rate > 0 else None
+        left = total - self._completed
+        eta = (left / rate) if rate and self.phase == "downloading" else None
+        if self.phase in ("verifying", "writing", "success"):
+            eta = 0.0
+        return PullProgress(
+            model=self.model,
+            host=self.host,
+            phase=self.phase,
+            status=self.status,
+            completed=self._completed,
+            total=total,
+            layers=len(self._layers),
+            layers_done=sum(1 for d, t in self._layers.values() if d >= t),
+            rate=rate,
+            eta=eta,
+            attempt=self.attempt,
+        )

@@ -1,0 +1,188 @@
+"""Token budgets: how much a request may generate, and the options that make Ollama honour it.
+
+The point is that the server never cuts a prompt off. Ollama runs a model with ``num_ctx``
+tokens of context (a server default that is often far below the model's window) and silently
+drops the start of a prompt that does not fit. A budget therefore always says which ``num_ctx``
+to send: large enough for the prompt and the whole output, never larger than the window.
+
+Rules of :func:`compute_budget`:
+
+* effective context = the model's window, capped by the configured ``numCtx`` when set;
+* the prompt *fits* when it leaves room for at least one output token (for embedding models,
+  which generate nothing, when the prompt itself fits);
+* ``max_output`` = the request's ``max_output``, else the configured ``maxTokens``, else the
+  model's max output — clamped to the model's max output and then to what the prompt leaves;
+* ``num_predict`` = ``max_output``; ``num_ctx`` = ``prompt + max_output`` rounded up to a
+  multiple of :data:`NUM_CTX_STEP` and capped at the effective context, so
+  ``prompt + num_predict <= num_ctx <= effective context`` always holds. A coarse step keeps the
+  number of distinct ``num_ctx`` values small: every change makes Ollama reload the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from ollm_actors.errors import PromptTooLarge
+from ollm_actors.limits.resolve import ModelLimits
+from ollm_actors.limits.tokens import estimate_prompt_tokens
+
+__all__ = (
+    "NUM_CTX_STEP",
+    "RequestOptions",
+    "TokenBudget",
+    "compute_budget",
+    "compute_budget_for_prompt",
+)
+
+NUM_CTX_STEP = 1024
+
+
+class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """The Ollama request ``options`` a budget asks for."""
+
+    num_ctx: int
+    num_predict: int
+
+    def as_dict(self) -> dict[str, int]:
+        """The options as a dict to merge into a request's ``options``."""
+        return {"num_ctx": self.num_ctx, "num_predict": self.num_predict}
+
+
+class TokenBudget(msgspec.Struct, frozen=True, kw_only=True):
+    """The token budget of one request to one model (see the module docstring for the rules).
+
+    ``output_left`` is the room the prompt leaves in the effective context; ``notes`` explain
+    every clamp in words a person can act on.
+    """
+
+    model: str
+    context_window: int
+    effective_context: int
+    prompt_tokens: int
+    fits: bool
+    output_left: int
+    max_output: int
+    options: RequestOptions
+    notes: tuple[str, ...] = ()
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
+
+
+def compute_budget(
+    limits: ModelLimits,
+    *,
+    prompt_tokens: int,
+    max_output: int | None = None,
+    configured_max_tokens: int | None = None,
+    num_ctx: int | None = None,
+    strict: bool = True,
+) -> TokenBudget:
+    """The budget for a prompt of ``prompt_tokens`` tokens sent to the model of ``limits``.
+
+    ``max_output`` is this request's wish, ``configured_max_tokens`` the settings'
+    ``options.maxTokens``, ``num_ctx`` the settings' ``providers.ollama.options.numCtx``.
+
+    Raises :class:`~ollm_actors.errors.PromptTooLarge` (model, effective context, prompt
+    tokens) when the prompt does not fit, unless ``strict`` is false: then the budget has
+    ``fits=False``, no output and ``num_ctx`` = the effective context. Raises ``ValueError``
+    for a negative ``prompt_tokens`` or ``max_output``, or a ``num_ctx`` below 1.
+    """
+    if prompt_tokens < 0:
+        raise ValueError(f"prompt_tokens must be 0 or more, got {prompt_tokens}")
+    if max_output is not None and max_output < 0:
+        raise ValueError(f"max_output must be 0 or more, got {max_output}")
+    if num_ctx is not None and num_ctx < 1:
+        raise ValueError(f"num_ctx must be at least 1, got {num_ctx}")
+
+    notes: list[str] = []
+    window = limits.context_window
+    effective = window
+    if num_ctx is not None:
+        if num_ctx < window:
+            effective = num_ctx
+            notes.append(f"numCtx {num_ctx} caps the model's window of {window}")
+        elif num_ctx > window:
+            notes.append(f"numCtx {num_ctx} exceeds the model's window of {window}; using {window}")
+
+    generates = limits.capabilities.completion
+    needed = prompt_tokens + (1 if generates else 0)
+    if needed > effective:
+        if strict:
+            raise PromptTooLarge(limits.model, effective, prompt_tokens)
+        notes.append(
+            f"prompt of ~{prompt_tokens} tokens does not fit the context of {effective} "
+            f"(over by {needed - effective})"
+        )
+        return TokenBudget(
+            model=limits.model,
+            context_window=window,
+            effective_context=effective,
+            prompt_tokens=prompt_tokens,
+            fits=False,
+            output_left=max(0, effective - prompt_tokens),
+            max_output=0,
+            options=RequestOptions(num_ctx=effective, num_predict=0),
+            notes=tuple(notes),
+        )
+
+    left = effective - prompt_tokens
+    output = 0
+    if generates:
+        if max_output is not None:
+            output, label = max_output, "max_output"
+        elif configured_max_tokens is not None:
+            output, label = configured_max_tokens, "maxTokens"
+        else:
+            output, label = limits.max_output_tokens, "the model's max output"
+        if output > limits.max_output_tokens:
+            notes.append(
+                f"{label} {output} clamped to the model's max output {limits.max_output_tokens}"
+            )
+            output = limits.max_output_tokens
+        if output > left:
+            notes.append(f"{label} {output} clamped to {left} left after the prompt")
+            output = left
+        # The prompt fits, so at least one token is left; asking for none would be useless.
+        output = max(1, output)
+
+    send_ctx = min(effective, max(NUM_CTX_STEP, _round_up(prompt_tokens + output, NUM_CTX_STEP)))
+    return TokenBudget(
+        model=limits.model,
+        context_window=window,
+        effective_context=effective,
+        prompt_tokens=prompt_tokens,
+        fits=True,
+        output_left=left,
+        max_output=output,
+        options=RequestOptions(num_ctx=send_ctx, num_predict=output),
+        notes=tuple(notes),
+    )
+
+
+def compute_budget_for_prompt(
+    limits: ModelLimits,
+    prompt: str | Sequence[Mapping[str, Any]],
+    *,
+    max_output: int | None = None,
+    configured_max_tokens: int | None = None,
+    num_ctx: int | None = None,
+    strict: bool = True,
+) -> TokenBudget:
+    """:func:`compute_budget` for a text or chat messages, estimated for the model's family.
+
+    Same errors as :func:`compute_budget`.
+    """
+    tokens = estimate_prompt_tokens(prompt, limits.family)
+    return compute_budget(
+        limits,
+        prompt_tokens=tokens,
+        max_output=max_output,
+        configured_max_tokens=configured_max_tokens,
+        num_ctx=num_ctx,
+        strict=strict,
+    )

@@ -1,0 +1,398 @@
+"""Async client for one Ollama server: version, health, list, show, ps, delete, pull.
+
+One :class:`OllamaClient` holds one ``httpx.AsyncClient`` (a connection pool) for one host and
+works under asyncio and trio. Every failure is a typed :class:`~ollm_actors.errors.OllmError`;
+no httpx exception escapes. Model names are validated before any request is made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from types import TracebackType
+from typing import Self, TypeVar
+
+import anyio
+import httpx
+import msgspec
+
+from ollm_actors.errors import (
+    HostUnreachable,
+    ModelNotFound,
+    OllmError,
+    ProtocolError,
+    PullFailed,
+    ServerError,
+)
+from ollm_actors.ollama._errors import HTTPX_ERRORS, translate_error, translate_errors
+from ollm_actors.ollama._lazy_trio import import_httpcore
+from ollm_actors.ollama.hosts import OllamaHost, parse_host
+from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.ollama.types import (
+    DeleteRequest,
+    PsResponse,
+    PullLine,
+    PullRequest,
+    ShowRequest,
+    ShowResponse,
+    TagsResponse,
+    encoder,
+    error_decoder,
+    ps_decoder,
+    pull_line_decoder,
+    show_decoder,
+    tags_decoder,
+    version_decoder,
+)
+
+__all__ = ("OllamaClient", "PullLines")
+
+_T = TypeVar("_T")
+_USER_AGENT = "ollm-actors/0.1"
+_BODY_LIMIT = 500
+_SNIPPET = 80
+# Closing a response is bounded so a shielded cleanup can never hang a cancellation.
+_CLOSE_TIMEOUT = 5.0
+# A closed connection fails the next read; this bounds the resumes a stream that keeps
+# yielding buffered data (a mock, a proxy) may take before it gives up.
+_DRAIN_CHUNKS = 64
+
+
+def _error_text(body: bytes) -> str:
+    """The server's ``error`` message if the body is Ollama's JSON error, else the raw text."""
+    try:
+        message = error_decoder.decode(body).error
+    except msgspec.MsgspecError:
+        message = ""
+    text = message or body.decode("utf-8", "replace").strip()
+    return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + "..."
+
+
+class PullLines:
+    """The progress lines of one pull, read incrementally from the HTTP stream.
+
+    ``async for line in lines`` yields :class:`~ollm_actors.ollama.types.PullLine` objects up
+    to and including the ``success`` line, then stops. Raises
+    :class:`~ollm_actors.errors.PullFailed` on an ``{"error": ...}`` line,
+    :class:`~ollm_actors.errors.ProtocolError` on an undecodable line (with its 1-based line
+    number) and :class:`~ollm_actors.errors.HostUnreachable` when the connection drops, stalls
+    beyond the read timeout, or closes before ``success``. Obtain it from
+    :meth:`OllamaClient.pull`; the stream is closed when that block exits.
+    """
+
+    def __init__(self, client: OllamaClient, response: httpx.Response, model: str) -> None:
+        self._client = client
+        self._model = model
+        self._response = response
+        self._chunks = response.aiter_raw()
+        # Whether the chunk iterator was ever resumed / ran to its end (see aclose).
+        self._started = False
+        self._exhausted = False
+        self._pending: list[bytes] = []
+        self._index = 0
+        self._partial = b""
+        self._line_number = 0
+        self._finished = False
+        self._succeeded = False
+        self._closed = False
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> PullLine:
+        if self._closed:
+            raise RuntimeError("the pull's stream is closed: iterate inside 'async with'")
+        while True:
+            if self._index < len(self._pending):
+                raw = self._pending[self._index]
+                self._index += 1
+                self._line_number += 1
+                if not raw.strip():
+                    continue
+                return self._decode(raw)
+            if self._succeeded:
+                raise StopAsyncIteration
+            if self._finished:
+                raise HostUnreachable(
+                    self._client.host.display, "connection closed before the pull finished"
+                )
+            # Read the next chunk here rather than in a helper coroutine: this is the hot path.
+            self._started = True
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                self._exhausted = self._finished = True
+                # A last line without its newline still counts.
+                self._pending, self._index = [self._partial], 0
+                self._partial = b""
+                continue
+            except HTTPX_ERRORS as exc:
+                # The failure unwound the whole reader chain (see aclose).
+                self._exhausted = True
+                raise self._client._translate(exc, "/api/pull") from exc
+            except BaseException:
+                self._exhausted = True
+                raise
+            # Split on newlines ourselves: bytes in, bytes out, no text decoding.
+            lines = chunk.split(b"\n")
+            if self._partial:
+                lines[0] = self._partial + lines[0]
+            self._partial = lines.pop()
+            self._pending, self._index = lines, 0
+
+    def _decode(self, raw: bytes) -> PullLine:
+        try:
+            line = pull_line_decoder.decode(raw)
+        except msgspec.MsgspecError as exc:
+            snippet = raw[:_SNIPPET].decode("utf-8", "replace")
+            raise ProtocolError(
+                self._client.host.display,
+                "/api/pull",
+                f"not a pull progress line: {exc}",
+                line=self._line_number,
+                snippet=snippet,
+            ) from None
+        if line.error is not None:
+            raise PullFailed(self._model, self._client.host.display, reason=line.error)
+        if line.status == "success":
+            # Nothing follows success; stop here rather than wait for the server to hang up.
+            self._pending, self._index, self._succeeded = [], 0, True
+        return line
+
+    async def aclose(self) -> None:
+        """Close the HTTP stream and finish every reader under it. Idempotent.
+
+        httpx reads through a chain of nested async generators; closing only the outermost
+        would leave the inner ones to the garbage collector (trio warns about each). So the
+        connection is closed first, then the chain is resumed once: the read on the closed
+        connection fails inside the innermost generator and unwinds all of them.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(httpx.HTTPError):
+            await self._response.aclose()
+        if self._started and not self._exhausted:
+            with contextlib.suppress(httpx.HTTPError, StopAsyncIteration):
+                for _ in range(_DRAIN_CHUNKS):
+                    await self._chunks.__anext__()
+        closer = getattr(self._chunks, "aclose", None)
+        if closer is not None:
+            with contextlib.suppress(httpx.HTTPError):
+                await closer()
+
+
+class OllamaClient:
+    """An async client for one Ollama server; use it as an async context manager.
+
+    ``async with OllamaClient("http://127.0.0.1:11434") as client: await client.list_models()``
+
+    ``connect_timeout`` bounds connecting; ``read_timeout`` bounds every wait for data (a whole
+    non-streamed answer, or the gap between two pull lines). ``api_key`` is sent as
+    ``Authorization: Bearer``; otherwise credentials in the URL are sent as HTTP Basic.
+    ``transport`` replaces the network (tests pass ``httpx.MockTransport``). Environment proxy
+    settings are ignored: Ollama servers are reached directly.
+    """
+
+    def __init__(
+        self,
+        host: str | OllamaHost,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        api_key: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.host = parse_host(host) if isinstance(host, str) else host
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self._api_key = api_key
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        return f"OllamaClient({self.host.display!r})"
+
+    async def __aenter__(self) -> Self:
+        if self._http is not None:
+            raise RuntimeError("OllamaClient is already open")
+        import_httpcore()
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": _USER_AGENT,
+        }
+        authorization = f"Bearer {self._api_key}" if self._api_key else self.host.auth
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        self._http = httpx.AsyncClient(
+            base_url=self.host.url,
+            headers=headers,
+            timeout=httpx.Timeout(
+                connect=self.connect_timeout,
+                read=self.read_timeout,
+                write=self.read_timeout,
+                pool=self.connect_timeout,
+            ),
+            transport=self._transport,
+            trust_env=False,
+            follow_redirects=True,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        http, self._http = self._http, None
+        if http is not None:
+            with (
+                anyio.CancelScope(shield=True),
+                anyio.move_on_after(_CLOSE_TIMEOUT),
+                contextlib.suppress(httpx.HTTPError),
+            ):
+                await http.aclose()
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            raise RuntimeError("OllamaClient is not open: use 'async with OllamaClient(...)'")
+        return self._http
+
+    def _translate(self, exc: Exception, endpoint: str) -> OllmError:
+        return translate_error(
+            exc,
+            self.host.display,
+            endpoint,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+        )
+
+    def _translating(self, endpoint: str) -> AbstractContextManager[None]:
+        return translate_errors(
+            self.host.display,
+            endpoint,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+        )
+
+    async def _call(
+        self, method: str, endpoint: str, *, body: bytes | None = None, model: str | None = None
+    ) -> bytes:
+        client = self._client
+        with self._translating(endpoint):
+            response = await client.request(method, endpoint, content=body)
+        self._check_status(response.status_code, response.content, endpoint, model)
+        return response.content
+
+    def _check_status(self, status: int, body: bytes, endpoint: str, model: str | None) -> None:
+        if status < 400:
+            return
+        if status == 404 and model is not None:
+            raise ModelNotFound(model, self.host.display)
+        raise ServerError(self.host.display, endpoint, status, _error_text(body))
+
+    def _decode(self, decoder: msgspec.json.Decoder[_T], body: bytes, endpoint: str) -> _T:
+        try:
+            return decoder.decode(body)
+        except msgspec.MsgspecError as exc:
+            raise ProtocolError(
+                self.host.display,
+                endpoint,
+                f"unexpected JSON: {exc}",
+                snippet=body[:_SNIPPET].decode("utf-8", "replace"),
+            ) from None
+
+    async def version(self) -> str:
+        """The server's version string (``GET /api/version``).
+
+        Raises HostUnreachable, ServerError or ProtocolError.
+        """
+        body = await self._call("GET", "/api/version")
+        return self._decode(version_decoder, body, "/api/version").version
+
+    async def health(self) -> bool:
+        """True when ``GET /`` answers 200; False for any failure. Never raises OllmError."""
+        try:
+            await self._call("GET", "/")
+        except OllmError:
+            return False
+        return True
+
+    async def list_models(self) -> TagsResponse:
+        """The installed models (``GET /api/tags``), most recently modified first.
+
+        Raises HostUnreachable, ServerError or ProtocolError.
+        """
+        body = await self._call("GET", "/api/tags")
+        return self._decode(tags_decoder, body, "/api/tags")
+
+    async def show(self, name: str, *, verbose: bool = False) -> ShowResponse:
+        """A model's metadata (``POST /api/show``).
+
+        Raises InvalidModelName (before any request), ModelNotFound (404), HostUnreachable,
+        ServerError or ProtocolError.
+        """
+        model = parse_model_name(name).display
+        body = encoder.encode(ShowRequest(model=model, verbose=verbose))
+        answer = await self._call("POST", "/api/show", body=body, model=model)
+        return self._decode(show_decoder, answer, "/api/show")
+
+    async def ps(self) -> PsResponse:
+        """The models loaded in memory (``GET /api/ps``).
+
+        Raises HostUnreachable, ServerError or ProtocolError.
+        """
+        body = await self._call("GET", "/api/ps")
+        return self._decode(ps_decoder, body, "/api/ps")
+
+    async def delete(self, name: str) -> None:
+        """Delete a model (``DELETE /api/delete``; success is 200 with an empty body).
+
+        Raises InvalidModelName (before any request), ModelNotFound (404), HostUnreachable
+        or ServerError.
+        """
+        model = parse_model_name(name).display
+        body = encoder.encode(DeleteRequest(model=model))
+        await self._call("DELETE", "/api/delete", body=body, model=model)
+
+    def pull(self, name: str, *, insecure: bool = False) -> AbstractAsyncContextManager[PullLines]:
+        """Start pulling a model; the context manager yields its :class:`PullLines`.
+
+        ``async with client.pull("llama3.1:8b") as lines: async for line in lines: ...``
+
+        The name is validated first (InvalidModelName). Entering sends the request and raises
+        ModelNotFound (404), ServerError (other HTTP errors) or HostUnreachable. The HTTP
+        stream is read as the lines are iterated and closed when the block exits, whether it
+        finished, failed or was cancelled (the close is shielded and bounded).
+        """
+        model = parse_model_name(name).display
+        return self._pull(model, insecure)
+
+    @asynccontextmanager
+    async def _pull(self, model: str, insecure: bool) -> AsyncIterator[PullLines]:
+        client = self._client
+        body = encoder.encode(PullRequest(model=model, stream=True, insecure=insecure))
+        request = client.build_request(
+            "POST", "/api/pull", content=body, headers={"Accept": "application/x-ndjson"}
+        )
+        with self._translating("/api/pull"):
+            response = await client.send(request, stream=True)
+        lines: PullLines | None = None
+        try:
+            if response.status_code >= 400:
+                with self._translating("/api/pull"):
+                    error_body = await response.aread()
+                self._check_status(response.status_code, error_body, "/api/pull", model)
+            lines = PullLines(self, response, model)
+            yield lines
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
+                if lines is not None:
+                    await lines.aclose()
+                else:
+                    with contextlib.suppress(httpx.HTTPError):
+                        await response.aclose()

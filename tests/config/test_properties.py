@@ -1,0 +1,261 @@
+"""Round trips, robustness against arbitrary input, the seed's example, and the model."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ollm_actors.config import ENV_VARS, FrozenDict, Settings, load_settings
+from ollm_actors.config.loader import check_settings_file
+from ollm_actors.errors import SettingsError
+from ollm_actors.routing.profiles import BUILTIN_PROFILES, BUILTIN_TASKS
+from tests.config.helpers import load_hermetic
+
+SEED_EXAMPLE = """\
+model:
+  default: llama3.1:8b
+  routing:
+    enabled: true
+    defaultProfile: general
+    overrides:
+      code: deepseek-coder:6.7b
+      fast: phi3:mini
+
+options:
+  temperature: 0.7
+  maxTokens: 4096
+  topP: 0.9
+
+providers:
+  ollama:
+    host: http://localhost:11434
+    options:
+      numCtx: 8192
+"""
+
+
+def test_seed_configuration_example_loads_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    # The seed's example has whitespace-only blank lines; keep them, as written.
+    path.write_text(SEED_EXAMPLE.replace("phi3:mini\n\n", "phi3:mini\n      \n"))
+    settings = check_settings_file(path)
+    assert settings.model.default == "llama3.1:8b"
+    assert settings.model.routing.overrides == {"code": "deepseek-coder:6.7b", "fast": "phi3:mini"}
+    assert settings.providers.ollama.options.num_ctx == 8192
+    assert settings.sources["options.topP"] == f"file:{path}"
+
+
+def test_load_without_arguments_works() -> None:
+    assert isinstance(load_settings(), Settings)
+
+
+def test_defaults_are_valid_against_the_schema() -> None:
+    from ollm_actors.config.datafiles import data_file_text
+    from ollm_actors.config.schema import check_layer
+
+    assert check_layer(yaml.safe_load(data_file_text("default.yaml"))) == []
+
+
+def test_settings_are_frozen_and_hashable(tmp_path: Path) -> None:
+    settings = load_hermetic(tmp_path)
+    assert hash(settings) == hash(load_hermetic(tmp_path))
+    with pytest.raises(AttributeError):
+        settings.options.temperature = 1.0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        settings.routing.tasks["x"] = "fast"
+    assert isinstance(settings.routing.profiles, FrozenDict)
+
+
+def test_profiles_are_builtins_patched_with_capabilities_normalised(tmp_path: Path) -> None:
+    settings = load_hermetic(
+        tmp_path,
+        user={
+            "routing": {
+                "profiles": {
+                    "code": {"minContextWindow": 32768, "requiredCapabilities": ["toolCalling"]},
+                    "mine": {"preferredFamilies": ["qwen"], "fallbackProfile": "general"},
+                },
+                "tasks": {"triage": "mine"},
+            },
+            "limits": {
+                "overrides": {"qwen*": {"contextWindow": 1, "capabilities": {"tools": True}}}
+            },
+        },
+    )
+    code = settings.routing.profiles["code"]
+    assert code.minContextWindow == 32768
+    assert code.requiredCapabilities == ("tools",)
+    assert code.preferredFamilies == BUILTIN_PROFILES["code"].preferredFamilies
+    assert settings.routing.profiles["mine"].fallbackProfile == "general"
+    assert settings.routing.tasks == {**BUILTIN_TASKS, "triage": "mine"}
+    override = settings.limits.overrides["qwen*"]
+    assert override.contextWindow == 1
+    assert override.capabilities is not None and override.capabilities.toolCalling is True
+
+
+def test_config_show_sources_cover_as_dict(tmp_path: Path) -> None:
+    from ollm_actors.config.layers import dotted, leaf_paths
+
+    settings = load_hermetic(tmp_path)
+    assert set(settings.sources) == {dotted(p) for p in leaf_paths(settings.as_dict())}
+
+
+# -- hypothesis ---------------------------------------------------------------------------
+
+_name = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True)
+_model = st.from_regex(r"[a-z0-9][a-z0-9.:_/-]{0,20}", fullmatch=True)
+_host = st.builds(
+    "http{}://{}:{}".format, st.sampled_from(["", "s"]), _name.filter(lambda s: s[0] != "."),
+    st.integers(1, 65535),
+).filter(lambda h: ".." not in h)
+_seconds = st.floats(0.001, 1e6, allow_nan=False)
+_builtin = st.sampled_from(sorted(BUILTIN_PROFILES))
+_caps = st.lists(
+    st.sampled_from(["completion", "tools", "toolCalling", "vision", "embedding", "streaming"]),
+    max_size=3,
+)
+_patch = st.fixed_dictionaries(
+    {},
+    optional={
+        "description": st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))),
+        "preferredFamilies": st.lists(_name, max_size=3),
+        "minContextWindow": st.integers(0, 2**20),
+        "requiredCapabilities": _caps,
+    },
+)
+_new_profile = _patch.flatmap(
+    lambda p: st.builds(lambda fb: {**p, "fallbackProfile": fb}, st.none() | _builtin)
+)
+
+
+def _section(**fields: Any) -> Any:
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+_settings_doc = _section(
+    model=_section(
+        default=st.none() | _model,
+        routing=_section(
+            enabled=st.booleans(),
+            defaultProfile=_builtin,
+            overrides=st.dictionaries(_builtin, _model, max_size=3),
+        ),
+    ),
+    options=_section(
+        temperature=st.floats(0, 2), maxTokens=st.integers(1, 2**31), topP=st.floats(0, 1)
+    ),
+    providers=_section(
+        ollama=_section(
+            host=_host,
+            hosts=st.lists(_host, max_size=3),
+            options=_section(numCtx=st.none() | st.integers(1, 2**20)),
+            timeouts=_section(connect=_seconds, read=_seconds),
+        )
+    ),
+    routing=_section(
+        profiles=st.dictionaries(_builtin, _patch, max_size=3)
+        | st.dictionaries(_name.map(lambda n: "p-" + n), _new_profile, max_size=3),
+        tasks=st.dictionaries(_name, _builtin, max_size=3),
+    ),
+    limits=_section(
+        overrides=st.dictionaries(
+            _model,
+            _section(
+                family=_name,
+                contextWindow=st.integers(1, 2**20),
+                maxOutputTokens=st.integers(1, 2**20),
+                capabilities=_section(vision=st.booleans(), toolCalling=st.booleans()),
+                profiles=st.lists(_builtin, max_size=2),
+            ),
+            max_size=3,
+        )
+    ),
+    downloads=_section(concurrency=st.integers(1, 64), retries=st.integers(0, 100)),
+    cache=_section(dir=st.none() | _name),
+    events=_section(buffer=st.integers(1, 10_000)),
+)
+
+
+def _without_sources(settings: Settings) -> Settings:
+    return msgspec.structs.replace(settings, sources=FrozenDict())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_settings_doc)
+def test_valid_settings_survive_a_yaml_round_trip(doc: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        first_path = Path(tmp) / "first.yaml"
+        first_path.write_text(yaml.safe_dump(doc))
+        first = load_settings(first_path, env={}, cwd=Path(tmp))
+        second_path = Path(tmp) / "second.yaml"
+        second_path.write_text(yaml.safe_dump(first.as_dict()))
+        second = load_settings(second_path, env={}, cwd=Path(tmp))
+    assert _without_sources(second) == _without_sources(first)
+    assert second.as_dict() == first.as_dict()
+
+
+def _load_text(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "settings.yaml"
+        path.write_text(text, encoding="utf-8")
+        with contextlib.suppress(SettingsError):
+            load_settings(path, env={}, cwd=Path(tmp))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_arbitrary_yaml_text_only_raises_settings_error(text: str) -> None:
+    _load_text(text)
+
+
+_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
+_trees = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["model", "options", "topP", "host", "x", "code"])
+                      | st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(
+    st.sampled_from(["provider", "model", "options", "providers", "routing", "limits", "cache"]),
+    _trees,
+))
+def test_arbitrary_yaml_structures_only_raise_settings_error(doc: dict[str, Any]) -> None:
+    _load_text(yaml.safe_dump(doc))
+
+
+_env_names = st.sampled_from(
+    [var.name for var in ENV_VARS]
+    + [
+        "OLLM_SET__options__topP",
+        "OLLM_SET__routing__profiles__x__fallbackProfile",
+        "OLLM_SET__limits__overrides",
+        "OLLM_SET__",
+        "OLLM_SET__model",
+        "OLLM_SET__providers__ollama__hosts",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(env=st.dictionaries(_env_names, st.text(st.characters(exclude_characters="\x00"))))
+def test_arbitrary_env_values_only_raise_settings_error(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with contextlib.suppress(SettingsError):
+        load_settings(empty, env=env, cwd=tmp_path)

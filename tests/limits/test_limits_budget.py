@@ -1,0 +1,183 @@
+"""Token budgets: fitting, clamping, and the num_ctx / num_predict sent to Ollama."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ollm_actors.errors import PromptTooLarge
+from ollm_actors.limits.budget import (
+    NUM_CTX_STEP,
+    RequestOptions,
+    compute_budget,
+    compute_budget_for_prompt,
+)
+from ollm_actors.limits.database import load_builtin_database
+from ollm_actors.limits.resolve import LimitsSource, LimitsSources, ModelLimits, resolve_limits
+from ollm_actors.limits.tokens import estimate_message_tokens, estimate_tokens
+from ollm_actors.limits.types import Capabilities
+
+DB = load_builtin_database()
+
+
+def limits(window: int, output: int, *, completion: bool = True) -> ModelLimits:
+    source: LimitsSource = "database"
+    return ModelLimits(
+        model="m:latest",
+        family="llama",
+        context_window=window,
+        max_output_tokens=output,
+        capabilities=Capabilities(completion=completion, embedding=not completion),
+        profiles=(),
+        matched_pattern="m*",
+        source=source,
+        sources=LimitsSources(
+            context_window=source,
+            max_output_tokens=source,
+            capabilities=source,
+            family=source,
+            profiles=source,
+        ),
+    )
+
+
+def test_plain_budget_sends_a_rounded_num_ctx() -> None:
+    budget = compute_budget(limits(131072, 8192), prompt_tokens=6000, configured_max_tokens=4096)
+    assert budget.fits
+    assert budget.effective_context == 131072
+    assert budget.output_left == 125072
+    assert budget.max_output == 4096
+    assert budget.options == RequestOptions(num_ctx=10240, num_predict=4096)
+    assert budget.options.as_dict() == {"num_ctx": 10240, "num_predict": 4096}
+    assert budget.notes == ()
+
+
+def test_request_wish_beats_configured_max_tokens_and_is_clamped_to_model_max() -> None:
+    budget = compute_budget(
+        limits(131072, 8192), prompt_tokens=100, max_output=20000, configured_max_tokens=50
+    )
+    assert budget.max_output == 8192
+    assert budget.notes == ("max_output 20000 clamped to the model's max output 8192",)
+
+
+def test_output_is_clamped_to_what_the_prompt_leaves() -> None:
+    budget = compute_budget(limits(8192, 4096), prompt_tokens=6144, configured_max_tokens=4096)
+    assert budget.max_output == 2048
+    assert budget.options == RequestOptions(num_ctx=8192, num_predict=2048)
+    assert budget.notes == ("maxTokens 4096 clamped to 2048 left after the prompt",)
+
+
+def test_configured_num_ctx_caps_the_window() -> None:
+    budget = compute_budget(limits(131072, 8192), prompt_tokens=3000, num_ctx=4000)
+    assert budget.effective_context == 4000
+    assert budget.max_output == 1000
+    assert budget.options == RequestOptions(num_ctx=4000, num_predict=1000)
+    assert budget.notes[0] == "numCtx 4000 caps the model's window of 131072"
+    wider = compute_budget(limits(4096, 2048), prompt_tokens=10, num_ctx=65536)
+    assert wider.effective_context == 4096
+    assert "exceeds the model's window" in wider.notes[0]
+
+
+def test_a_prompt_that_cannot_fit_raises_or_reports() -> None:
+    with pytest.raises(PromptTooLarge) as info:
+        compute_budget(limits(4096, 2048), prompt_tokens=4096)
+    assert (info.value.model, info.value.context_window, info.value.prompt_tokens) == (
+        "m:latest",
+        4096,
+        4096,
+    )
+    budget = compute_budget(limits(4096, 2048), prompt_tokens=5000, strict=False)
+    assert not budget.fits
+    assert budget.max_output == 0
+    assert budget.options == RequestOptions(num_ctx=4096, num_predict=0)
+    # One token of room is enough to fit.
+    assert compute_budget(limits(4096, 2048), prompt_tokens=4095).max_output == 1
+
+
+def test_embedding_models_need_no_output_room() -> None:
+    budget = compute_budget(limits(512, 0, completion=False), prompt_tokens=512)
+    assert budget.fits
+    assert budget.max_output == 0
+    assert budget.options == RequestOptions(num_ctx=512, num_predict=0)
+    with pytest.raises(PromptTooLarge):
+        compute_budget(limits(512, 0, completion=False), prompt_tokens=513)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="prompt_tokens"):
+        compute_budget(limits(4096, 2048), prompt_tokens=-1)
+    with pytest.raises(ValueError, match="max_output"):
+        compute_budget(limits(4096, 2048), prompt_tokens=1, max_output=-5)
+    with pytest.raises(ValueError, match="num_ctx"):
+        compute_budget(limits(4096, 2048), prompt_tokens=1, num_ctx=0)
+
+
+def test_budget_for_text_and_messages_uses_the_estimator() -> None:
+    model = resolve_limits("qwen2.5:7b", database=DB)
+    text = "Summarise this report. " * 200
+    budget = compute_budget_for_prompt(model, text)
+    assert budget.prompt_tokens == estimate_tokens(text, "qwen")
+    messages = [{"role": "user", "content": text, "images": ["aGk="]}]
+    budget = compute_budget_for_prompt(model, messages, max_output=100)
+    assert budget.prompt_tokens == estimate_message_tokens(messages, "qwen")
+    assert budget.max_output == 100
+
+
+windows = st.integers(min_value=1, max_value=2_000_000)
+
+
+@given(
+    window=windows,
+    output_cap=st.integers(min_value=0, max_value=2_000_000),
+    prompt=st.integers(min_value=0, max_value=2_100_000),
+    wish=st.none() | st.integers(min_value=0, max_value=3_000_000),
+    configured=st.none() | st.integers(min_value=0, max_value=3_000_000),
+    num_ctx=st.none() | windows,
+    completion=st.booleans(),
+)
+@settings(max_examples=300)
+def test_budget_invariants(
+    window: int,
+    output_cap: int,
+    prompt: int,
+    wish: int | None,
+    configured: int | None,
+    num_ctx: int | None,
+    completion: bool,
+) -> None:
+    model = limits(window, min(output_cap, window), completion=completion)
+    effective = min(window, num_ctx) if num_ctx is not None else window
+    need = prompt + (1 if completion else 0)
+    if need > effective:
+        with pytest.raises(PromptTooLarge):
+            compute_budget(
+                model,
+                prompt_tokens=prompt,
+                max_output=wish,
+                configured_max_tokens=configured,
+                num_ctx=num_ctx,
+            )
+        return
+    budget = compute_budget(
+        model,
+        prompt_tokens=prompt,
+        max_output=wish,
+        configured_max_tokens=configured,
+        num_ctx=num_ctx,
+    )
+    assert budget.fits
+    assert budget.effective_context == effective
+    # Never more output than the window minus the prompt.
+    assert budget.max_output <= effective - prompt
+    assert budget.options.num_predict == budget.max_output
+    assert prompt + budget.options.num_predict <= budget.options.num_ctx <= effective
+    assert budget.options.num_ctx == effective or budget.options.num_ctx % NUM_CTX_STEP == 0
+    if completion:
+        assert budget.max_output >= 1
+        requested = wish if wish is not None else configured
+        room = min(effective - prompt, model.max_output_tokens)
+        if requested is not None and 1 <= requested <= room:
+            assert budget.max_output == requested
+    else:
+        assert budget.max_output == 0
