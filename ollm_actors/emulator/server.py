@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
 import anyio
 import h11
@@ -40,6 +41,29 @@ _GARBAGE = b'{"status":"pulling \xff\xfe\x00 <<not json>>\n'
 _GONE = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream, OSError)
 
 
+class _ConnectionCount:
+    """Open connections, with a way to wait until there are none."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self._idle = anyio.Event()
+        self._idle.set()
+
+    def opened(self) -> None:
+        if self.open == 0:
+            self._idle = anyio.Event()
+        self.open += 1
+
+    def closed(self) -> None:
+        self.open -= 1
+        if self.open == 0:
+            self._idle.set()
+
+    async def wait_idle(self) -> None:
+        while self.open:
+            await self._idle.wait()
+
+
 class RunningEmulator(msgspec.Struct, frozen=True):
     """A serving emulator: its base ``url``, bound ``host``/``port`` and live ``state``."""
 
@@ -47,10 +71,30 @@ class RunningEmulator(msgspec.Struct, frozen=True):
     host: str
     port: int
     state: EmulatorState
+    _connections: _ConnectionCount
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections the emulator holds open right now."""
+        return self._connections.open
+
+    async def wait_idle(self) -> None:
+        """Wait until no client connection is open (e.g. after a client hung up mid-stream).
+
+        Returns at once if none is open; cancelling the wait has no other effect.
+        """
+        await self._connections.wait_idle()
 
 
 class _Dropped(Exception):
     """The connection must end now without a complete answer."""
+
+
+def _reason(status: int) -> bytes:
+    try:
+        return HTTPStatus(status).phrase.encode()
+    except ValueError:
+        return b""
 
 
 def _chunk(line: bytes) -> bytes:
@@ -65,11 +109,14 @@ class _Connection:
         self.state = state
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_BODY)
 
-    async def _next_event(self) -> h11.Event | type[h11.PAUSED]:
+    async def _next_event(self) -> h11.Event | None:
+        """The next h11 event, reading as needed; None when h11 pauses (pipelined request)."""
         while True:
             event = self.h11.next_event()
-            if event is not h11.NEED_DATA:
-                return event  # type: ignore[return-value]
+            if isinstance(event, h11.Event):
+                return event
+            if event is h11.PAUSED:
+                return None
             try:
                 data = await self.stream.receive(_RECEIVE_SIZE)
             except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
@@ -151,7 +198,10 @@ class _Connection:
         headers = [("Content-Length", str(len(reply.body)))]
         if reply.content_type is not None:
             headers.append(("Content-Type", reply.content_type))
-        data = self.h11.send(h11.Response(status_code=reply.status, headers=headers)) or b""
+        response = h11.Response(
+            status_code=reply.status, headers=headers, reason=_reason(reply.status)
+        )
+        data = self.h11.send(response) or b""
         if reply.body and not head:
             data += self.h11.send(h11.Data(data=reply.body)) or b""
         data += self.h11.send(h11.EndOfMessage()) or b""
@@ -161,6 +211,7 @@ class _Connection:
         response = h11.Response(
             status_code=200,
             headers=[("Content-Type", NDJSON), ("Transfer-Encoding", "chunked")],
+            reason=b"OK",
         )
         await self.stream.send(self.h11.send(response) or b"")
         # HTTP/1.0 peers get an unchunked body ended by closing the connection (h11 decides).
@@ -205,13 +256,18 @@ class _Connection:
         await self.stream.send(b"".join(pending) + end)
 
 
-async def _serve_connection(stream: SocketStream, state: EmulatorState) -> None:
-    async with stream:
-        try:
+async def _serve_connection(
+    stream: SocketStream, state: EmulatorState, count: _ConnectionCount
+) -> None:
+    count.opened()
+    try:
+        async with stream:
             await _Connection(stream, state).run()
-        except (_Dropped, *_GONE):
-            # The client went away or a fault ended the connection: closing it is all to do.
-            return
+    except (_Dropped, *_GONE):
+        # The client went away or a fault ended the connection: closing it is all to do.
+        return
+    finally:
+        count.closed()
 
 
 def _url(host: str, port: int) -> str:
@@ -231,16 +287,17 @@ async def run_emulator(
     the emulator's tasks to end. Raises ``OSError`` if the address cannot be bound.
     """
     live = state if state is not None else EmulatorState.default()
+    count = _ConnectionCount()
     listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
     async with listener, anyio.create_task_group() as tasks:
         bound = int(listener.extra(SocketAttribute.local_port))
 
         async def handler(stream: SocketStream) -> None:
-            await _serve_connection(stream, live)
+            await _serve_connection(stream, live, count)
 
         tasks.start_soon(listener.serve, handler, tasks)
         try:
-            yield RunningEmulator(url=_url(host, bound), host=host, port=bound, state=live)
+            yield RunningEmulator(_url(host, bound), host, bound, live, count)
         finally:
             tasks.cancel_scope.cancel()
 

@@ -27,7 +27,9 @@ async def test_drop_closes_after_n_lines_and_repull_resumes(
     client: httpx.AsyncClient, emulator: RunningEmulator
 ) -> None:
     state = emulator.state
-    weights = model_layers(state.catalog_model("mistral:7b"))[0]  # type: ignore[arg-type]
+    model = state.catalog_model("mistral:7b")
+    assert model is not None
+    weights = model_layers(model)[0]
     state.inject(Fault(kind="drop", after_lines=5))
     got: list[bytes] = []
     with pytest.raises(httpx.RemoteProtocolError):

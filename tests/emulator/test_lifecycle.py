@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 
 import anyio
 import httpx
@@ -28,13 +27,9 @@ def count_tasks() -> int:
     def walk(task: trio.lowlevel.Task) -> int:
         return 1 + sum(walk(child) for n in task.child_nurseries for child in n.child_tasks)
 
-    return walk(trio.lowlevel.current_root_task())
-
-
-async def wait_until(condition: Callable[[], bool]) -> None:
-    # Condition polling bounded by the caller's fail_after: the emulator exposes no event here.
-    while not condition():
-        await anyio.sleep(0.005)
+    root = trio.lowlevel.current_root_task()
+    assert root is not None
+    return walk(root)
 
 
 async def read_until_closed(sock: SocketStream) -> bytes:
@@ -62,8 +57,10 @@ async def test_client_leaving_mid_stream_keeps_partial_and_frees_the_connection(
                 received = b""
                 while received.count(b'"completed"') < 3:
                     received += await sock.receive()
-            # The client hung up with the pull unfinished.
-            await wait_until(lambda: count_tasks() <= before + 2)
+                assert emu.open_connections == 1
+            # The client hung up with the pull unfinished: the emulator notices and lets go.
+            await emu.wait_idle()
+            assert emu.open_connections == 0
             assert state.partial and state.find_installed("phi3") is None
             async with httpx.AsyncClient(base_url=emu.url) as client:
                 assert (await client.get("/api/version")).status_code == 200

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any, cast
+
 import msgspec
 
-from ollm_actors.emulator import EmulatorState, model_layers
+from ollm_actors.emulator import CatalogModel, EmulatorState, model_layers
 from ollm_actors.emulator.names import parse_server_name
 from ollm_actors.emulator.pull import finish_pull, pull_lines
 
 
-def decoded(state: EmulatorState, name: str) -> list[dict[str, object]]:
+def catalog(state: EmulatorState, name: str) -> CatalogModel:
+    model = state.catalog_model(name)
+    assert model is not None
+    return model
+
+
+def decoded(state: EmulatorState, name: str) -> list[dict[str, Any]]:
     return [msgspec.json.decode(line) for line in pull_lines(state, parse_server_name(name))]
 
 
@@ -17,7 +26,7 @@ def test_full_sequence_installs_the_model() -> None:
     state = EmulatorState.empty()
     state.pull_steps_per_layer = 4
     lines = decoded(state, "gemma2:2b")
-    layers = model_layers(state.catalog_model("gemma2:2b"))  # type: ignore[arg-type]
+    layers = model_layers(catalog(state, "gemma2:2b"))
     assert lines[0] == {"status": "pulling manifest"}
     assert [x["status"] for x in lines[-3:]] == [
         "verifying sha256 digest", "writing manifest", "success",
@@ -50,7 +59,7 @@ def test_present_blobs_give_one_complete_line_each() -> None:
     state = EmulatorState.default()
     lines = decoded(state, "phi3:mini")
     layer_lines = [x for x in lines if "digest" in x]
-    layers = model_layers(state.catalog_model("phi3:mini"))  # type: ignore[arg-type]
+    layers = model_layers(catalog(state, "phi3:mini"))
     assert len(layer_lines) == len(layers)
     assert all(x["completed"] == x["total"] for x in layer_lines)
 
@@ -58,8 +67,8 @@ def test_present_blobs_give_one_complete_line_each() -> None:
 def test_stopping_midway_keeps_partial_and_a_repull_resumes() -> None:
     state = EmulatorState.empty()
     state.pull_steps_per_layer = 10
-    weights = model_layers(state.catalog_model("mistral:7b"))[0]  # type: ignore[arg-type]
-    stream = pull_lines(state, parse_server_name("mistral"))
+    weights = model_layers(catalog(state, "mistral:7b"))[0]
+    stream = cast(Generator[bytes, None, None], pull_lines(state, parse_server_name("mistral")))
     taken = [next(stream) for _ in range(6)]  # manifest, first layer line, 4 progress lines
     stream.close()
     got = msgspec.json.decode(taken[-1])["completed"]

@@ -174,3 +174,14 @@ def test_fault_rejects_nonsense() -> None:
         Fault(kind="drop", times=0)
     with pytest.raises(ValueError, match="after_lines"):
         Fault(kind="drop", after_lines=-1)
+
+
+def test_public_exports() -> None:
+    import ollm_actors.emulator as emulator
+
+    assert set(emulator.__all__) == {
+        "CATALOG", "CatalogModel", "EmulatorState", "Fault", "FaultKind", "InstalledModel",
+        "Layer", "LoadedModel", "RunningEmulator", "model_layers", "run_emulator",
+        "serve_forever",
+    }
+    assert all(hasattr(emulator, name) for name in emulator.__all__)

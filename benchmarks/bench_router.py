@@ -1,0 +1,172 @@
+"""Router benchmark: ``select_model`` latency against the number of available candidates.
+
+Run: ``.venv/bin/python benchmarks/bench_router.py``
+
+Section 1 times the pure selection function with 10, 100, 1,000 and 10,000 candidates (a
+realistic mix of families, sizes, quantizations, embedding and vision models over several
+hosts, some loaded, some from an offline host's cache). The baseline, measured in the same
+run, is a single linear pass that only applies the hard filters to the same candidates; the
+ratio says what scoring, ranking and explaining cost on top of touching every candidate once.
+It also prints the per-candidate cost of each size relative to the 100-candidate run: a ratio
+near 1.0 means linear growth.
+
+Further sections (e.g. the same call through the router actor) append to ``SECTIONS``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ollm_actors.routing.candidate import Candidate
+from ollm_actors.routing.profiles import BUILTIN_PROFILES
+from ollm_actors.routing.scoring import reject, rules_for
+from ollm_actors.routing.select import select_model
+
+SIZES = (10, 100, 1_000, 10_000)
+PROFILE = "code"
+PROMPT_TOKENS = 6000
+TARGET_P50_MS_AT_1000 = 1.0
+
+# (base name, routing family, tags with parameter sizes, window, capabilities, profiles)
+_FAMILIES: tuple[tuple[str, str, tuple[str, ...], int, frozenset[str], tuple[str, ...]], ...] = (
+    ("llama3.1", "llama", ("8B", "70B"), 131072,
+     frozenset({"completion", "tools", "streaming"}), ("general", "code")),
+    ("llama3.2", "llama", ("1B", "3B"), 131072,
+     frozenset({"completion", "tools", "streaming"}), ("general", "fast")),
+    ("qwen2.5-coder", "qwen2.5-coder", ("1.5B", "7B", "14B", "32B"), 32768,
+     frozenset({"completion", "tools", "insert", "streaming"}), ("code",)),
+    ("qwen2.5", "qwen2", ("0.5B", "7B", "14B", "72B"), 32768,
+     frozenset({"completion", "tools", "streaming"}), ("general", "tools")),
+    ("mistral", "mistral", ("7B",), 32768,
+     frozenset({"completion", "tools", "streaming"}), ("general", "fast")),
+    ("phi3", "phi3", ("3.8B", "14B"), 4096, frozenset({"completion", "streaming"}), ("fast",)),
+    ("gemma3", "gemma3", ("1B", "4B", "12B", "27B"), 131072,
+     frozenset({"completion", "vision", "streaming"}), ("general", "vision")),
+    ("codellama", "llama", ("7B", "13B", "34B"), 16384,
+     frozenset({"completion", "insert", "streaming"}), ("code",)),
+    ("deepseek-coder", "deepseek-coder", ("1.3B", "6.7B", "33B"), 16384,
+     frozenset({"completion", "streaming"}), ("code",)),
+    ("nomic-embed-text", "nomic-bert", ("137M",), 8192, frozenset({"embedding"}), ("embedding",)),
+    ("llava", "llama", ("7B", "13B"), 4096,
+     frozenset({"completion", "vision", "streaming"}), ("vision",)),
+)
+_QUANTS = ("Q4_K_M", "Q4_0", "Q5_K_M", "Q8_0", "F16", "")
+
+
+def make_candidates(count: int, seed: int, distinct: int = 400) -> list[Candidate]:
+    """``count`` candidates over ``4 + count // 100`` online hosts, one in ten from an offline
+    host's cached list. As in a real fleet, model names repeat across hosts: at most
+    ``distinct`` different names (the catalogue above under numbered tags)."""
+    rng = random.Random(seed)
+    hosts = [f"http://10.0.0.{i // 250}.{i % 250}:11434" for i in range(4 + count // 100)]
+    offline_host = "http://10.0.0.250:11434"
+    out: list[Candidate] = []
+    index = 0
+    while len(out) < count:
+        base, family, sizes, window, caps, profiles = _FAMILIES[index % len(_FAMILIES)]
+        size_text = sizes[rng.randrange(len(sizes))]
+        quant = _QUANTS[rng.randrange(len(_QUANTS))]
+        # One candidate in ten comes from the cached list of a host that is offline.
+        offline = rng.random() < 0.1
+        host = offline_host if offline else hosts[rng.randrange(len(hosts))]
+        out.append(
+            Candidate(
+                name=f"{base}:{size_text.lower()}-v{index % distinct}",
+                host=host,
+                family=family,
+                parameter_size=size_text,
+                quantization=quant,
+                size=rng.randrange(300_000_000, 40_000_000_000),
+                context_window=window,
+                capabilities=caps,
+                profiles=profiles,
+                loaded=rng.random() < 0.05,
+                stale=offline,
+                online=not offline,
+            )
+        )
+        index += 1
+    return out
+
+
+def _percentiles(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    fn()  # warm caches, as a long-running router would have them
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))]
+    return statistics.median(samples), p99
+
+
+def _repeat_for(count: int) -> int:
+    return max(30, min(2000, 200_000 // count))
+
+
+def section_pure() -> None:
+    print(f"## select_model('{PROFILE}', prompt_tokens={PROMPT_TOKENS}), pure function")
+    print(f"{'candidates':>10} {'p50 ms':>9} {'p99 ms':>9} {'filter-only p50 ms':>19} "
+          f"{'ratio':>6} {'per-cand vs 100':>16}")
+    profile = BUILTIN_PROFILES[PROFILE]
+    rules = rules_for(PROFILE, profile, prompt_tokens=PROMPT_TOKENS)
+    per_candidate: dict[int, float] = {}
+    p50_at: dict[int, float] = {}
+    for count in SIZES:
+        cands: Sequence[Candidate] = make_candidates(count, seed=count)
+
+        def run(cands: Sequence[Candidate] = cands) -> object:
+            return select_model(
+                PROFILE, cands, profiles=BUILTIN_PROFILES, prompt_tokens=PROMPT_TOKENS
+            )
+
+        def baseline(cands: Sequence[Candidate] = cands) -> object:
+            return [c for c in cands if reject(c, rules) is None]
+
+        repeat = _repeat_for(count)
+        p50, p99 = _percentiles(run, repeat)
+        base50, _ = _percentiles(baseline, repeat)
+        per_candidate[count] = p50 / count
+        p50_at[count] = p50
+        growth = per_candidate[count] / per_candidate.get(100, per_candidate[count])
+        growth_text = f"{growth:.2f}" if count >= 100 else "-"
+        print(f"{count:>10} {p50 * 1e3:>9.3f} {p99 * 1e3:>9.3f} {base50 * 1e3:>19.3f} "
+              f"{p50 / base50:>6.1f} {growth_text:>16}")
+    worst = make_candidates(10_000, seed=1, distinct=10_000)
+    worst50, worst99 = _percentiles(
+        lambda: select_model(
+            PROFILE, worst, profiles=BUILTIN_PROFILES, prompt_tokens=PROMPT_TOKENS
+        ),
+        _repeat_for(10_000),
+    )
+    print(f"{'10000*':>10} {worst50 * 1e3:>9.3f} {worst99 * 1e3:>9.3f} {'':>19} {'':>6} "
+          f"{worst50 / 10_000 / per_candidate[100]:>16.2f}")
+    print("* every name distinct (worst case for the per-name caches)")
+    ratio = per_candidate[10_000] / per_candidate[1_000]
+    print(f"per-candidate cost 10,000 vs 1,000: {ratio:.2f} (≤ ~1.2 means linear)")
+    verdict = "meets" if p50_at[1_000] * 1e3 <= TARGET_P50_MS_AT_1000 else "misses"
+    print(f"p50 at 1,000 candidates: {p50_at[1_000] * 1e3:.3f} ms, "
+          f"{verdict} the {TARGET_P50_MS_AT_1000:g} ms target "
+          f"({p50_at[1_000] * 1e3 / TARGET_P50_MS_AT_1000:.2f}x of it)")
+
+
+#: Sections run in order; the through-the-actor figure is appended here later.
+SECTIONS: list[Callable[[], None]] = [section_pure]
+
+
+def main() -> None:
+    for section in SECTIONS:
+        section()
+        print()
+
+
+if __name__ == "__main__":
+    main()

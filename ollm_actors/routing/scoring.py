@@ -1,0 +1,330 @@
+"""The router's per-candidate rules: hard filters (why a model cannot serve a profile) and
+the score that orders the models that can, with a sentence for each part of the score.
+
+Family matching: a preferred family ``p`` matches a candidate when its routing family or its
+model name (without tag or namespace) equals ``p`` or starts with ``p`` followed by a
+character that is not a letter, all case-insensitively. So ``qwen`` matches ``qwen2.5`` and
+``qwen2.5-coder``, ``llama`` matches ``llama3.1`` but not ``llava``, and ``codellama`` (whose
+routing family may be ``llama``) still matches ``codellama`` by its name. The better of the
+two matches counts.
+
+Score parts (higher is better; only fitting candidates are scored):
+
+==========================  ============================================================
+preferred family            30 (last in ``preferredFamilies``) to 50 (first)
+listed for the profile      +15 when the model database lists the profile for the model
+size suited to the profile  0–10: ``fast`` prefers ≤ 4B; ``general``, ``creative``,
+                            ``tools`` and ``code`` prefer 7–14B (smaller within the band)
+code-tuned                  +10 for ``code`` when the family or name says code/coder
+larger window               0–10 for ``long-context``, growing with log2 of the window
+already loaded              +8 (no load time)
+quantization                +3 for 4–8 bit, −3 for 16/32 bit, 0 otherwise or unknown
+stale                       −20 for an entry from an offline host's cached list
+==========================  ============================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+
+import msgspec
+
+from ollm_actors.limits.types import CAPABILITY_NAMES
+from ollm_actors.routing.candidate import (
+    Candidate,
+    estimated_billions,
+    model_base,
+    quantization_bits,
+)
+from ollm_actors.routing.types import RoutingProfile
+
+__all__ = (
+    "Rejection",
+    "Rules",
+    "explain",
+    "family_rank",
+    "reject",
+    "rules_for",
+    "score",
+)
+
+FAMILY_TOP = 50.0
+FAMILY_SPAN = 20.0
+LISTED_BONUS = 15.0
+SIZE_MAX = 10.0
+CODE_TUNED_BONUS = 10.0
+WINDOW_MAX = 10.0
+LOADED_BONUS = 8.0
+QUANT_BONUS = 3.0
+STALE_PENALTY = 20.0
+
+_SMALL_PROFILES = frozenset({"fast"})
+_MID_PROFILES = frozenset({"general", "creative", "tools", "code"})
+_CODE_PROFILES = frozenset({"code"})
+_WINDOW_PROFILES = frozenset({"long-context"})
+_CAPABILITY_ORDER = {name: i for i, name in enumerate(CAPABILITY_NAMES)}
+
+
+class Rules(msgspec.Struct, frozen=True, kw_only=True):
+    """One profile's filters and preferences, prepared once for a whole candidate list."""
+
+    profile: str
+    required: tuple[str, ...]
+    required_set: frozenset[str]
+    min_window: int
+    need_tokens: int
+    window_floor: int
+    prompt_tokens: int
+    reserve_output: int
+    generative: bool
+    preferred: tuple[str, ...]
+    small: bool
+    mid: bool
+    code_tuned: bool
+    wide_window: bool
+
+
+def rules_for(
+    name: str,
+    profile: RoutingProfile,
+    *,
+    require: Iterable[str] = (),
+    prompt_tokens: int = 0,
+    reserve_output: int = 0,
+) -> Rules:
+    """Prepare the rules of ``profile`` (known under ``name``) plus a caller's ``require``.
+
+    ``require`` must already be capability names of ``CAPABILITY_NAMES``.
+    """
+    required_set = frozenset(profile.requiredCapabilities) | frozenset(require)
+    required = tuple(sorted(required_set, key=lambda c: (_CAPABILITY_ORDER.get(c, 99), c)))
+    prompt = max(prompt_tokens, 0)
+    reserve = max(reserve_output, 0)
+    return Rules(
+        profile=name,
+        required=required,
+        required_set=required_set,
+        min_window=profile.minContextWindow,
+        need_tokens=prompt + reserve,
+        window_floor=max(profile.minContextWindow, prompt + reserve),
+        prompt_tokens=prompt,
+        reserve_output=reserve,
+        generative="embedding" not in required_set,
+        preferred=tuple(f.lower() for f in profile.preferredFamilies),
+        small=name in _SMALL_PROFILES,
+        mid=name in _MID_PROFILES,
+        code_tuned=name in _CODE_PROFILES,
+        wide_window=name in _WINDOW_PROFILES,
+    )
+
+
+class Rejection(msgspec.Struct, frozen=True):
+    """Why a candidate cannot serve a profile: a ``kind`` to group by and a sentence."""
+
+    kind: str  # embedding-only | generative | capability | window | prompt
+    text: str
+
+
+def reject(candidate: Candidate, rules: Rules) -> Rejection | None:
+    """The first hard filter ``candidate`` fails under ``rules``, or ``None`` if it fits.
+
+    Filters, in order: embedding-only models never serve generative profiles, generative
+    models never serve embedding profiles, every required capability must be present, the
+    window must reach the profile's ``minContextWindow`` and hold prompt plus reserved output.
+    """
+    caps = candidate.capabilities
+    window = candidate.context_window
+    if window >= rules.window_floor and rules.required_set <= caps:
+        # The common case, a fitting model, decided with the fewest lookups.
+        if rules.generative:
+            if "completion" in caps or "embedding" not in caps:
+                return None
+        elif "completion" not in caps:
+            return None
+    if rules.generative:
+        if "embedding" in caps and "completion" not in caps:
+            return Rejection(
+                "embedding-only",
+                f"is an embedding-only model; '{rules.profile}' needs a generative model",
+            )
+    elif "completion" in caps:
+        return Rejection(
+            "generative", f"is a generative model; '{rules.profile}' needs an embedding model"
+        )
+    if not rules.required_set <= caps:
+        missing = [c for c in rules.required if c not in caps]
+        return Rejection("capability", f"lacks {', '.join(missing)}")
+    if window < rules.min_window:
+        return Rejection(
+            "window",
+            f"context window {window} is under the {rules.min_window} tokens "
+            f"'{rules.profile}' needs",
+        )
+    if window < rules.need_tokens:
+        return Rejection(
+            "prompt",
+            f"context window {window} cannot hold {rules.prompt_tokens} prompt + "
+            f"{rules.reserve_output} output tokens",
+        )
+    return None
+
+
+def _matches(text: str, family: str) -> bool:
+    if not text.startswith(family):
+        return False
+    return len(text) == len(family) or not text[len(family)].isalpha()
+
+
+@functools.lru_cache(maxsize=16384)
+def family_rank(family: str, name: str, preferred: tuple[str, ...]) -> int | None:
+    """The 0-based index in ``preferred`` (lower-cased families) of the first family that
+    matches the routing ``family`` or the model base of ``name``; ``None`` if none does."""
+    fam = family.lower()
+    base = model_base(name)
+    for index, wanted in enumerate(preferred):
+        if _matches(fam, wanted) or _matches(base, wanted):
+            return index
+    return None
+
+
+def _family_points(rank: int, count: int) -> float:
+    if count <= 1:
+        return FAMILY_TOP
+    return FAMILY_TOP - FAMILY_SPAN * rank / (count - 1)
+
+
+def _size_points(small: bool, billions: float | None) -> float:
+    """Size fit for a small-model profile (``small``) or a mid-size one (otherwise)."""
+    if billions is None:
+        return 0.0
+    if small:
+        if billions <= 4:
+            return SIZE_MAX
+        if billions <= 8:
+            return 5.0
+        return 2.0 if billions <= 14 else 0.0
+    if 7 <= billions <= 14:
+        # Within the band, the lighter model answers sooner.
+        return SIZE_MAX - 0.1 * (billions - 7)
+    if 3 <= billions < 7:
+        return 6.0
+    if 14 < billions <= 34:
+        return 5.0
+    return 3.0 if billions < 3 else 1.0
+
+
+def _is_code_tuned(family: str, name: str) -> bool:
+    return "code" in family.lower() or "code" in model_base(name)
+
+
+def _window_points(rules: Rules, window: int) -> float:
+    floor = max(rules.min_window, 1)
+    if window <= floor:
+        return 0.0
+    return min(WINDOW_MAX, 2.5 * math.log2(window / floor))
+
+
+def _quant_points(quantization: str) -> float:
+    bits = quantization_bits(quantization)
+    if bits is None:
+        return 0.0
+    if 4 <= bits <= 8:
+        return QUANT_BONUS
+    return -QUANT_BONUS if bits >= 16 else 0.0
+
+
+@functools.lru_cache(maxsize=32768)
+def _static_points(
+    name: str,
+    family: str,
+    parameter_size: str,
+    quantization: str,
+    size: int,
+    preferred: tuple[str, ...],
+    small: bool,
+    mid: bool,
+    code_tuned: bool,
+) -> float:
+    """The score parts that depend only on a model's identity and the profile's preferences;
+    cached because a router scores the same inventory again and again."""
+    total = 0.0
+    if preferred:
+        rank = family_rank(family, name, preferred)
+        if rank is not None:
+            total += _family_points(rank, len(preferred))
+    if small or mid:
+        total += _size_points(
+            small, estimated_billions(parameter_size, quantization, size)
+        )
+    if code_tuned and _is_code_tuned(family, name):
+        total += CODE_TUNED_BONUS
+    if quantization:
+        total += _quant_points(quantization)
+    return total
+
+
+def score(candidate: Candidate, rules: Rules) -> float:
+    """The score of a candidate that passed :func:`reject` (higher is better)."""
+    total = _static_points(
+        candidate.name,
+        candidate.family,
+        candidate.parameter_size,
+        candidate.quantization,
+        candidate.size,
+        rules.preferred,
+        rules.small,
+        rules.mid,
+        rules.code_tuned,
+    )
+    if rules.profile in candidate.profiles:
+        total += LISTED_BONUS
+    if rules.wide_window:
+        total += _window_points(rules, candidate.context_window)
+    if candidate.loaded:
+        total += LOADED_BONUS
+    if candidate.stale or not candidate.online:
+        total -= STALE_PENALTY
+    return total
+
+
+def explain(candidate: Candidate, rules: Rules) -> list[str]:
+    """Sentences saying what earned ``candidate`` its :func:`score` under ``rules``."""
+    out: list[str] = []
+    name = candidate.name
+    count = len(rules.preferred)
+    rank = family_rank(candidate.family, name, rules.preferred) if count else None
+    if rank is not None:
+        out.append(
+            f"{name} is a '{rules.preferred[rank]}'-family model, rank {rank + 1} of "
+            f"{count} in the '{rules.profile}' profile's preferredFamilies"
+        )
+    elif count:
+        out.append(f"{name} is in none of the '{rules.profile}' profile's preferredFamilies")
+    if rules.profile in candidate.profiles:
+        out.append(f"the model database lists {name} for '{rules.profile}'")
+    billions = estimated_billions(candidate.parameter_size, candidate.quantization, candidate.size)
+    if (rules.small or rules.mid) and billions is not None:
+        points = _size_points(rules.small, billions)
+        band = "≤ 4B" if rules.small else "7–14B"
+        verdict = "suits" if points >= SIZE_MAX - 1 else "is outside"
+        out.append(
+            f"its size ({billions:.3g}B parameters) {verdict} the {band} "
+            f"'{rules.profile}' prefers"
+        )
+    if rules.code_tuned and _is_code_tuned(candidate.family, name):
+        out.append(f"{name} is tuned for code")
+    if rules.wide_window and _window_points(rules, candidate.context_window) > 0:
+        out.append(
+            f"its {candidate.context_window}-token window exceeds the "
+            f"{rules.min_window} tokens '{rules.profile}' needs"
+        )
+    if candidate.loaded:
+        out.append(f"{name} is already loaded in memory on {candidate.host}")
+    points = _quant_points(candidate.quantization) if candidate.quantization else 0.0
+    if points > 0:
+        out.append(f"{candidate.quantization} quantization runs faster than full precision")
+    elif points < 0:
+        out.append(f"{candidate.quantization} is full precision, slower than a quantized build")
+    return out
