@@ -18,6 +18,8 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
+from _report import record
+
 from ollm_actors.limits.database import ModelDatabase, load_builtin_database
 from ollm_actors.limits.patterns import compile_pattern
 from ollm_actors.limits.types import ModelEntry
@@ -145,7 +147,9 @@ def main() -> None:
         rate = len(names) / seconds
         ratio = reference / seconds
         goal = f">={target:g}x" if target is not None else "-"
-        met = "-" if target is None else ("yes" if ratio >= target else "NO")
+        met = "-"
+        if target is not None:
+            met = "yes" if record("limits", label.strip(), ratio, target) else "NO"
         print(f"{label:<34}{rate:>12,.0f}{ratio:>8.1f}x{goal:>9}  {met}")
     share = parse_only / cold
     print(

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 import httpx
 import ollama
+from _report import record
 from ollama._types import ListResponse
 
 from ollm_actors.ollama.client import OllamaClient
@@ -144,7 +145,7 @@ def main() -> None:
     print(f"{'measure':38} {'ours':>12} {'baseline':>12} {'ratio':>7} {'target':>7}  met?")
     for name, mine, base, target, _note in rows:
         ratio = mine / base
-        met = "yes" if ratio >= target else "NO"
+        met = "yes" if record("wire", name, ratio, target) else "NO"
         print(f"{name:38} {mine:12.0f} {base:12.0f} {ratio:7.2f} {target:6.1f}x  {met}")
 
 

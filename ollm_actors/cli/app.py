@@ -94,6 +94,17 @@ def _register_subcommands() -> None:
     from ollm_actors.cli.config_cmd import config_app
 
     app.add_typer(config_app, name="config", help="Show or check the settings.")
+    from ollm_actors.cli import limits_cmd, list_cmd, ps_cmd, show_cmd
+
+    for module in (list_cmd, ps_cmd, show_cmd, limits_cmd):
+        module.register(app)
+    from ollm_actors.cli import route_cmd
+
+    route_cmd.register(app)
+    from ollm_actors.cli import pull_cmd, rm_cmd
+
+    pull_cmd.register(app)
+    rm_cmd.register(app)
 
 
 _register_subcommands()

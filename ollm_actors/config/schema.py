@@ -13,6 +13,7 @@ import difflib
 import functools
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -249,9 +250,98 @@ def _check_finite(value: object, path: Path_) -> Iterator[Issue]:
             yield from _check_finite(item, (*path, str(index)))
 
 
+# Keywords the fast path below checks itself, or that never reject a value.
+_FAST_KEYWORDS = frozenset(
+    {
+        "type",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "enum",
+        "pattern",
+        "minLength",
+        "items",
+        "description",
+        "title",
+        "default",
+        "examples",
+        "$comment",
+    }
+)
+# Object keywords that only steer which node a key leads to (node_at follows them).
+_FAST_OBJECT_KEYWORDS = frozenset(
+    {"type", "properties", "additionalProperties", "description", "title", "default", "$comment"}
+)
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "array": (list, tuple),
+}
+
+
+def _plainly_valid(value: object, node: dict[str, Any]) -> bool:
+    """True only when ``value`` certainly satisfies ``node`` (False means: ask jsonschema)."""
+    if not node.keys() <= _FAST_KEYWORDS:
+        return False
+    kinds = _types(node) if "type" in node else []
+    if kinds:
+        if isinstance(value, bool) and "boolean" not in kinds:
+            return False
+        if not any(isinstance(value, _JSON_TYPES.get(k, ())) for k in kinds):
+            return False
+    if "enum" in node and value not in node["enum"]:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in node and value < node["minimum"]:
+            return False
+        if "maximum" in node and value > node["maximum"]:
+            return False
+        if "exclusiveMinimum" in node and value <= node["exclusiveMinimum"]:
+            return False
+        if "exclusiveMaximum" in node and value >= node["exclusiveMaximum"]:
+            return False
+    if isinstance(value, str):
+        if "pattern" in node and re.search(node["pattern"], value) is None:
+            return False
+        if len(value) < node.get("minLength", 0):
+            return False
+    if isinstance(value, (list, tuple)):
+        items = node.get("items")
+        if not isinstance(items, dict):
+            return False
+        return all(_plainly_valid(item, _resolve(items)) for item in value)
+    return not isinstance(value, dict)
+
+
+def _layer_plainly_valid(data: dict[str, Any], path: Path_ = ()) -> bool:
+    """The fast path of :func:`check_layer` for the small layers of flags and env vars.
+
+    It accepts a layer only when every key is known, every object on the way is a plain
+    container, and every leaf passes the simple keywords above; anything else goes to
+    jsonschema, whose import is a fifth of the CLI's start-up.
+    """
+    for key, value in data.items():
+        child = (*path, str(key))
+        node = node_at(child)
+        if node is None:
+            return False
+        if isinstance(value, dict):
+            if not node.keys() <= _FAST_OBJECT_KEYWORDS or not _layer_plainly_valid(value, child):
+                return False
+        elif not _plainly_valid(value, node):
+            return False
+    return True
+
+
 def check_layer(data: dict[str, Any]) -> list[Issue]:
     """Every schema problem of one layer, sorted by path; ``[]`` when it is valid."""
     issues: list[Issue] = list(_check_finite(data, ()))
+    if not issues and _layer_plainly_valid(data):
+        return []
     for error in _validator().iter_errors(data):
         schema = error.schema if isinstance(error.schema, dict) else {}
         path: Path_ = tuple(str(p) for p in error.absolute_path)

@@ -19,7 +19,14 @@ from typing import TypeVar
 
 import msgspec
 
-__all__ = ("CACHE_FORMAT", "CacheProblem", "cache_path_for", "read_cache", "write_cache_atomic")
+__all__ = (
+    "CACHE_FORMAT",
+    "CacheProblem",
+    "cache_path_for",
+    "read_cache",
+    "set_aside",
+    "write_cache_atomic",
+)
 
 CACHE_FORMAT = 1
 
@@ -44,6 +51,15 @@ def cache_path_for(directory: Path, host_url: str) -> Path:
     slug = _SLUG.sub("_", host_url.split("://", 1)[-1]).strip("_")[:60]
     digest = hashlib.sha256(host_url.encode()).hexdigest()[:10]
     return directory / f"inventory-{slug}-{digest}.json"
+
+
+def set_aside(path: Path, reason: str) -> CacheProblem:
+    """Move an unusable cache file out of the way (blocking) and say where it went.
+
+    For content :func:`read_cache` decoded but the caller rejects (another host's file).
+    Never raises: a file that cannot be moved is reported with ``moved_to=None``.
+    """
+    return _set_aside(path, reason)
 
 
 def _set_aside(path: Path, reason: str) -> CacheProblem:
@@ -100,4 +116,3 @@ def write_cache_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
-

@@ -1,1 +1,65 @@
-"""routing."""
+"""Routing: which model serves a profile or a task type, and why.
+
+The pure core (profiles, candidates, scoring, :func:`select_model`, :func:`get_profile`) is
+imported eagerly. The actor side (:class:`RouterActor`, :class:`RouterAPI`, the candidate
+builders and messages) is imported on first use: it depends on the limits package, whose
+resolution imports this package's built-in profiles, and an eager import would be circular.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ollm_actors.routing.candidate import Candidate
+from ollm_actors.routing.decision import CandidateScore, RouteDecision
+from ollm_actors.routing.errors import UnknownCapability, UnknownProfile
+from ollm_actors.routing.profile_lookup import get_profile
+from ollm_actors.routing.profiles import BUILTIN_PROFILES, BUILTIN_TASKS
+from ollm_actors.routing.select import normalise_capabilities, select_model
+from ollm_actors.routing.types import RoutingProfile
+
+if TYPE_CHECKING:
+    from ollm_actors.routing.actor import INVALIDATING_TOPICS, RouterActor
+    from ollm_actors.routing.api import RouterAPI
+    from ollm_actors.routing.candidates_from import build_candidates, catalog_candidates
+    from ollm_actors.routing.messages import RouterStatistics
+
+__all__ = (
+    "BUILTIN_PROFILES",
+    "BUILTIN_TASKS",
+    "INVALIDATING_TOPICS",
+    "Candidate",
+    "CandidateScore",
+    "RouteDecision",
+    "RouterAPI",
+    "RouterActor",
+    "RouterStatistics",
+    "RoutingProfile",
+    "UnknownCapability",
+    "UnknownProfile",
+    "build_candidates",
+    "catalog_candidates",
+    "get_profile",
+    "normalise_capabilities",
+    "select_model",
+)
+
+_LAZY = {
+    "INVALIDATING_TOPICS": "ollm_actors.routing.actor",
+    "RouterActor": "ollm_actors.routing.actor",
+    "RouterAPI": "ollm_actors.routing.api",
+    "RouterStatistics": "ollm_actors.routing.messages",
+    "build_candidates": "ollm_actors.routing.candidates_from",
+    "catalog_candidates": "ollm_actors.routing.candidates_from",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

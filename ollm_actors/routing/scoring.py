@@ -43,11 +43,14 @@ from ollm_actors.routing.types import RoutingProfile
 __all__ = (
     "Rejection",
     "Rules",
+    "add_dynamic_points",
     "explain",
     "family_rank",
     "reject",
     "rules_for",
     "score",
+    "static_points",
+    "static_table",
 )
 
 FAMILY_TOP = 50.0
@@ -235,7 +238,6 @@ def _quant_points(quantization: str) -> float:
     return -QUANT_BONUS if bits >= 16 else 0.0
 
 
-@functools.lru_cache(maxsize=32768)
 def _static_points(
     name: str,
     family: str,
@@ -247,8 +249,9 @@ def _static_points(
     mid: bool,
     code_tuned: bool,
 ) -> float:
-    """The score parts that depend only on a model's identity and the profile's preferences;
-    cached because a router scores the same inventory again and again."""
+    """The score parts that depend only on a model's identity and the profile's preferences
+    (memoised by :func:`static_points`, as a router scores the same inventory again and
+    again)."""
     total = 0.0
     if preferred:
         rank = family_rank(family, name, preferred)
@@ -265,19 +268,54 @@ def _static_points(
     return total
 
 
-def score(candidate: Candidate, rules: Rules) -> float:
-    """The score of a candidate that passed :func:`reject` (higher is better)."""
-    total = _static_points(
+_StaticKey = tuple[str, str, str, str, int]
+# Static points by profile preferences, then by model identity. A plain dict lookup on a
+# 5-tuple costs less than an lru_cache call with nine arguments, and the hot loop of
+# ``select_model`` makes one per candidate. Bounded: a table is emptied when it grows past
+# the limit (a router's inventory rarely has more distinct models than that).
+_STATIC_LIMIT = 32768
+_static_tables: dict[tuple[tuple[str, ...], bool, bool, bool], dict[_StaticKey, float]] = {}
+
+
+def static_table(rules: Rules) -> dict[_StaticKey, float]:
+    """The memo of identity-only score parts for the preferences of ``rules``, keyed by
+    ``(name, family, parameter_size, quantization, size)``; fill it with
+    :func:`static_points`. Never waits; the returned dict is shared by every caller."""
+    prefs = (rules.preferred, rules.small, rules.mid, rules.code_tuned)
+    table = _static_tables.get(prefs)
+    if table is None:
+        if len(_static_tables) >= 256:
+            _static_tables.clear()
+        table = _static_tables[prefs] = {}
+    elif len(table) >= _STATIC_LIMIT:
+        table.clear()
+    return table
+
+
+def static_points(candidate: Candidate, rules: Rules, table: dict[_StaticKey, float]) -> float:
+    """The score parts of ``candidate`` that depend only on its identity and the profile's
+    preferences, memoised in ``table`` (from :func:`static_table` for the same ``rules``)."""
+    key = (
         candidate.name,
         candidate.family,
         candidate.parameter_size,
         candidate.quantization,
         candidate.size,
-        rules.preferred,
-        rules.small,
-        rules.mid,
-        rules.code_tuned,
     )
+    points = table.get(key)
+    if points is None:
+        points = table[key] = _static_points(*key, *_prefs(rules))
+    return points
+
+
+def _prefs(rules: Rules) -> tuple[tuple[str, ...], bool, bool, bool]:
+    return (rules.preferred, rules.small, rules.mid, rules.code_tuned)
+
+
+def add_dynamic_points(total: float, candidate: Candidate, rules: Rules) -> float:
+    """``total`` plus the score parts that depend on the candidate's state (listed profiles,
+    window, loaded, stale), added in a fixed order so every caller gets the same float;
+    :func:`score` is ``add_dynamic_points(static_points(...), ...)``."""
     if rules.profile in candidate.profiles:
         total += LISTED_BONUS
     if rules.wide_window:
@@ -287,6 +325,12 @@ def score(candidate: Candidate, rules: Rules) -> float:
     if candidate.stale or not candidate.online:
         total -= STALE_PENALTY
     return total
+
+
+def score(candidate: Candidate, rules: Rules) -> float:
+    """The score of a candidate that passed :func:`reject` (higher is better)."""
+    points = static_points(candidate, rules, static_table(rules))
+    return add_dynamic_points(points, candidate, rules)
 
 
 def explain(candidate: Candidate, rules: Rules) -> list[str]:

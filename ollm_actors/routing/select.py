@@ -12,6 +12,8 @@ so the choice never depends on the order of the candidates.
 
 from __future__ import annotations
 
+import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -23,7 +25,17 @@ from ollm_actors.ollama.names import parse_model_name
 from ollm_actors.routing.candidate import Candidate, model_key
 from ollm_actors.routing.decision import CandidateScore, RouteDecision
 from ollm_actors.routing.errors import UnknownCapability, UnknownProfile
-from ollm_actors.routing.scoring import Rejection, Rules, explain, reject, rules_for, score
+from ollm_actors.routing.scoring import (
+    Rejection,
+    Rules,
+    add_dynamic_points,
+    explain,
+    reject,
+    rules_for,
+    score,
+    static_points,
+    static_table,
+)
 from ollm_actors.routing.types import RoutingProfile
 
 __all__ = ("normalise_capabilities", "select_model")
@@ -56,8 +68,7 @@ def _cents(value: float) -> float:
     return round(value * 100) / 100
 
 
-def _score_of(pair: tuple[float, Candidate]) -> float:
-    return pair[0]
+_first = operator.itemgetter(0)
 
 
 def _identity(c: Candidate) -> tuple[object, ...]:
@@ -86,27 +97,72 @@ def _best(scored: Sequence[tuple[float, Candidate]]) -> tuple[float, Candidate]:
 
 
 class _Outcome(msgspec.Struct):
-    """The evaluation of one pool under one profile: fitting ones scored, the rest with why."""
+    """The evaluation of one pool under one profile: fitting ones scored, the rest with why;
+    ``top`` is the best score and ``leaders`` the fitting candidates that reach it."""
 
     fitting: list[tuple[float, Candidate]] = msgspec.field(default_factory=list)
     rejected: list[tuple[Candidate, Rejection]] = msgspec.field(default_factory=list)
+    top: float = -math.inf
+    leaders: list[Candidate] = msgspec.field(default_factory=list)
+
+    def best(self) -> tuple[float, Candidate]:
+        """The best score and the candidate that wins its tie (``fitting`` not empty)."""
+        leaders = self.leaders
+        chosen = leaders[0] if len(leaders) == 1 else min(leaders, key=_identity)
+        return self.top, chosen
 
 
 def _evaluate(pool: Sequence[Candidate], rules: Rules) -> _Outcome:
+    """Filter and score ``pool`` in one pass, tracking the leaders as it goes.
+
+    This loop is the router's hot path (once per candidate per profile tried), so the common
+    case, a fitting candidate, is decided inline with the same test :func:`reject` starts
+    with, and its identity-only score parts come from a memo table; :func:`reject` runs only
+    for candidates that fail that test, to say why.
+    """
     outcome = _Outcome()
     fitting = outcome.fitting
     rejected = outcome.rejected
-    # Local names: this loop runs once per candidate per profile tried.
     add_fitting = fitting.append
     add_rejected = rejected.append
-    judge = reject
-    rate = score
+    table = static_table(rules)
+    memo = table.get
+    floor = rules.window_floor
+    required = rules.required_set
+    generative = rules.generative
+    top = -math.inf
+    leaders: list[Candidate] = []
     for cand in pool:
-        why = judge(cand, rules)
-        if why is None:
-            add_fitting((rate(cand, rules), cand))
+        caps = cand.capabilities
+        if (
+            cand.context_window >= floor
+            and required <= caps
+            and (
+                ("completion" in caps or "embedding" not in caps)
+                if generative
+                else "completion" not in caps
+            )
+        ):
+            points = memo(
+                (cand.name, cand.family, cand.parameter_size, cand.quantization, cand.size)
+            )
+            if points is None:
+                points = static_points(cand, rules, table)
         else:
-            add_rejected((cand, why))
+            why = reject(cand, rules)
+            if why is not None:
+                add_rejected((cand, why))
+                continue
+            points = static_points(cand, rules, table)
+        total = add_dynamic_points(points, cand, rules)
+        add_fitting((total, cand))
+        if total > top:
+            top = total
+            leaders = [cand]
+        elif total == top:
+            leaders.append(cand)
+    outcome.top = top
+    outcome.leaders = leaders
     return outcome
 
 
@@ -220,7 +276,7 @@ class _Search:
             outcome = _evaluate(pool, rules)
             chosen = self._override(name, others, outcome, reasons, online)
             if chosen is None and outcome.fitting:
-                best_score, best = _best(outcome.fitting)
+                best_score, best = outcome.best()
                 fits = len(outcome.fitting)
                 reasons.append(
                     f"{best.name} on {best.host} is the best '{name}' model available "
@@ -297,8 +353,10 @@ class _Search:
     ) -> RouteDecision:
         # Sorting on the float alone keeps this cheap for large inventories; the sort is
         # stable, so equal scores keep the order the candidates came in.
-        ranked = sorted(outcome.fitting, key=_score_of, reverse=True)
-        entries = [CandidateScore(name=c.name, host=c.host, score=_cents(s)) for s, c in ranked]
+        ranked = sorted(outcome.fitting, key=_first, reverse=True)
+        entry = CandidateScore
+        # _cents inlined: this list has one entry per candidate.
+        entries = [entry(name=c.name, host=c.host, score=round(s * 100) / 100) for s, c in ranked]
         entries.extend(
             CandidateScore(name=c.name, host=c.host, score=0.0, rejected_reason=why.text)
             for c, why in outcome.rejected

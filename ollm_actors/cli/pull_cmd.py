@@ -1,0 +1,248 @@
+"""`ollm pull NAME...`: concurrent pulls with live progress bars, plain lines, or NDJSON.
+
+Output: with ``--json`` one :class:`PullEvent` per line on stdout (flushed; each model's last
+line is its terminal event); on a terminal, one live rich bar per model on stderr; otherwise
+(no TTY, or ``NO_COLOR``) plain lines on stderr at each phase change, every few seconds while
+downloading, and one final line per model. Ctrl-C cancels the pulls through the runtime (the
+HTTP streams are closed, ``cancelled`` events are printed) and exits 130.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
+
+import typer
+
+from ollm_actors.cli.state import CliState
+
+if TYPE_CHECKING:
+    from ollm_actors.downloads.events import PullEvent
+    from ollm_actors.downloads.result import PullResult
+    from ollm_actors.errors import OllmError
+    from ollm_actors.runtime.runtime import Runtime
+
+__all__ = ("PLAIN_EVERY", "register")
+
+#: seconds between two plain progress lines of one model while its phase does not change
+PLAIN_EVERY = 5.0
+# Withdrawing from the pulls after Ctrl-C is shielded; this bounds it.
+_CANCEL_TIMEOUT = 10.0
+
+
+class _View(Protocol):
+    def show(self, name: str, event: PullEvent) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _JsonView:
+    """NDJSON events on stdout, one per line, flushed at once."""
+
+    def __init__(self) -> None:
+        import msgspec
+
+        self._encode = msgspec.json.Encoder().encode
+
+    def show(self, name: str, event: PullEvent) -> None:
+        sys.stdout.buffer.write(self._encode(event) + b"\n")
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        sys.stdout.flush()
+
+
+def _figures(event: PullEvent) -> str:
+    from ollm_actors.cli.format import human_bytes
+
+    if not event.total:
+        return ""
+    percent = 100.0 * event.completed / event.total
+    return f" {percent:3.0f}% {human_bytes(event.completed)}/{human_bytes(event.total)}"
+
+
+class _PlainView:
+    """A line per phase change, every few seconds while downloading, and a final line."""
+
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+        self._phase: dict[str, str] = {}
+        self._printed: dict[str, float] = {}
+
+    def _line(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def show(self, name: str, event: PullEvent) -> None:
+        from ollm_actors.cli.format import human_bytes
+
+        now = self._clock()
+        if event.event == "done":
+            self._line(f"pulled '{event.model}' ({human_bytes(event.total)}) from {event.host}")
+            return
+        if event.event == "cancelled":
+            self._line(f"cancelled pull of '{event.model}'")
+            return
+        if event.event == "failed":
+            return  # reported once, as an error line, when every pull has ended
+        if event.event == "retrying":
+            wait = f" in {event.retry_in:.1f} s" if event.retry_in is not None else ""
+            self._line(f"{event.model}: {event.error}; retrying{wait} (attempt {event.attempt})")
+            return
+        changed = self._phase.get(name) != event.phase
+        if changed or now - self._printed.get(name, now) >= PLAIN_EVERY:
+            self._phase[name] = event.phase
+            self._printed[name] = now
+            self._line(f"{event.model}: {event.status or event.phase}{_figures(event)}")
+
+    def close(self) -> None:
+        sys.stderr.flush()
+
+
+class _LiveView:
+    """One rich progress bar per model on stderr, in decimal units like `ollama pull`."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            SpinnerColumn,
+            TaskID,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            DownloadColumn(binary_units=False),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+        self._progress.start()
+
+    def show(self, name: str, event: PullEvent) -> None:
+        progress = self._progress
+        task = self._tasks.get(name)
+        if task is None:
+            task = self._tasks[name] = progress.add_task(event.model, total=None)
+        label = {"done": "done", "failed": "failed", "cancelled": "cancelled"}.get(
+            event.event, event.status or event.phase
+        )
+        progress.update(
+            task,
+            description=f"{event.model}: {label}",
+            completed=event.completed,
+            total=event.total or None,
+        )
+        if event.terminal:
+            progress.stop_task(task)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def _choose_view(state: CliState) -> _View:
+    import anyio
+
+    if state.json:
+        return _JsonView()
+    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
+        return _LiveView()
+    return _PlainView(anyio.current_time)
+
+
+def _failed_event(name: str, error: OllmError) -> PullEvent:
+    from ollm_actors.downloads.events import PullEvent
+
+    return PullEvent(
+        event="failed",
+        model=name,
+        host=str(getattr(error, "host", "") or ""),
+        error=error.message,
+        error_type=type(error).__name__,
+    )
+
+
+async def pull_names(
+    rt: Runtime, names: list[str], view: _View
+) -> dict[str, PullResult | OllmError]:
+    """Pull every name concurrently, showing each event; the outcome per name.
+
+    Cancellation withdraws every pull through the runtime, shows the ``cancelled`` events,
+    and propagates.
+    """
+    import anyio
+
+    from ollm_actors.errors import OllmError
+
+    outcomes: dict[str, PullResult | OllmError] = {}
+
+    async def pull_one(name: str) -> None:
+        try:
+            handle = await rt.models.start_pull(name)
+        except OllmError as exc:
+            outcomes[name] = exc
+            view.show(name, _failed_event(name, exc))
+            return
+        try:
+            async for event in handle.progress():
+                view.show(name, event)
+            outcomes[name] = await handle.wait()
+        except OllmError as exc:
+            outcomes[name] = exc
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(_CANCEL_TIMEOUT):
+                await handle.aclose()
+                async for event in handle.progress():
+                    view.show(name, event)
+            raise
+
+    async with anyio.create_task_group() as tasks:
+        for name in dict.fromkeys(names):
+            tasks.start_soon(pull_one, name)
+    return outcomes
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ollm pull` to ``app``."""
+
+    @app.command("pull")
+    def pull_command(
+        ctx: typer.Context,
+        names: Annotated[list[str], typer.Argument(help="Models to pull.", metavar="NAME...")],
+    ) -> None:
+        """Pull models (several at once) with live progress."""
+        from ollm_actors.cli.output import report_error
+        from ollm_actors.cli.run import run_with_runtime
+        from ollm_actors.errors import OllmError, PullCancelled
+
+        state: CliState = ctx.find_root().obj
+        view = _choose_view(state)
+
+        async def body(rt: Runtime) -> dict[str, PullResult | OllmError]:
+            return await pull_names(rt, names, view)
+
+        try:
+            outcomes = run_with_runtime(state, body)
+        finally:
+            view.close()
+        failures = [o for o in outcomes.values() if isinstance(o, OllmError)]
+        if not state.json:
+            for failure in failures:
+                if not isinstance(failure, PullCancelled):
+                    report_error(failure, as_json=False, verbose=state.verbose)
+        if any(isinstance(f, PullCancelled) for f in failures):
+            raise SystemExit(130)
+        if failures:
+            raise SystemExit(1)

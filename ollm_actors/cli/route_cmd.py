@@ -1,0 +1,128 @@
+"""``ollm route [PROFILE] [--task TYPE] [--prompt-tokens N] [--require CAP ...]``.
+
+Prints the model the router picks now, its host, the profile used (and the fallback taken)
+and the reasons as bullet lines; ``-v`` adds a table of every candidate with its score or
+why it was rejected. ``--json`` prints ``{"profile", "requested_profile", "model", "host",
+"fallback_used", "reasons", "stale", "candidates"}``. No model available: one error line,
+exit 1; an unknown profile or capability: exit 2 with a suggestion.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from ollm_actors.cli.state import CliState
+    from ollm_actors.routing.decision import RouteDecision
+
+__all__ = ("decision_document", "register", "render_decision")
+
+
+def decision_document(decision: RouteDecision) -> dict[str, Any]:
+    """The ``route --json`` document: the interface's keys first, then ``stale`` and the
+    scored ``candidates``."""
+    return {
+        "profile": decision.profile,
+        "requested_profile": decision.requested_profile,
+        "model": decision.model,
+        "host": decision.host,
+        "fallback_used": decision.fallback_used,
+        "reasons": list(decision.reasons),
+        "stale": decision.stale,
+        "candidates": [
+            {
+                "name": c.name,
+                "host": c.host,
+                "score": c.score,
+                "rejected_reason": c.rejected_reason,
+            }
+            for c in decision.candidates
+        ],
+    }
+
+
+def render_decision(decision: RouteDecision, *, verbose: bool) -> str:
+    """The human form: model, host, profile (and fallback), reasons as bullets; with
+    ``verbose`` a table of candidates follows."""
+    from ollm_actors.cli.format import render_table
+
+    if decision.fallback_used:
+        profile = f"{decision.profile} (fell back from {decision.requested_profile})"
+    else:
+        profile = decision.profile
+    cached = "  (offline; from its cached list)" if decision.stale else ""
+    lines = [
+        f"model:   {decision.model}",
+        f"host:    {decision.host}{cached}",
+        f"profile: {profile}",
+        "why:",
+        *(f"  - {reason}" for reason in decision.reasons),
+    ]
+    if verbose and decision.candidates:
+        rows = [
+            [
+                c.name,
+                c.host,
+                "-" if c.rejected_reason else f"{c.score:.2f}",
+                c.rejected_reason or "fits",
+            ]
+            for c in decision.candidates
+        ]
+        lines.append("")
+        lines.append(render_table(["NAME", "HOST", "SCORE", "VERDICT"], rows))
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``route`` to ``app``."""
+
+    @app.command("route")
+    def route(
+        ctx: typer.Context,
+        profile: Annotated[
+            str | None,
+            typer.Argument(help="Routing profile (default: model.routing.defaultProfile)."),
+        ] = None,
+        task: Annotated[
+            str | None,
+            typer.Option("--task", help="Task type (code, chat, story ...) instead of PROFILE."),
+        ] = None,
+        prompt_tokens: Annotated[
+            int,
+            typer.Option("--prompt-tokens", min=0, help="Prompt size the window must hold."),
+        ] = 0,
+        require: Annotated[
+            list[str] | None,
+            typer.Option("--require", help="Extra capability (tools, vision ...); repeatable."),
+        ] = None,
+    ) -> None:
+        """The model the router picks now, and why."""
+        state: CliState = ctx.find_root().obj
+        if profile is not None and task is not None:
+            raise typer.BadParameter("give PROFILE or --task, not both")
+        settings = state.load_settings()
+        wanted = profile if profile is not None else settings.model.routing.default_profile
+        extra = tuple(require or ())
+
+        async def body(rt: Any) -> RouteDecision:
+            if task is not None:
+                decision: RouteDecision = await rt.router.select_for_task(
+                    task, prompt_tokens=prompt_tokens, require=extra
+                )
+            else:
+                decision = await rt.router.select_model(
+                    wanted, prompt_tokens=prompt_tokens, require=extra
+                )
+            return decision
+
+        from ollm_actors.cli.run import run_with_runtime
+
+        decision = run_with_runtime(state, body)
+        if decision.stale:
+            state.warn(f"{decision.host} did not answer; {decision.model} is from its cached list")
+        if state.json:
+            state.print_json(decision_document(decision))
+        else:
+            typer.echo(render_decision(decision, verbose=state.verbose))

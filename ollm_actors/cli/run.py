@@ -1,0 +1,46 @@
+"""Running a command's async body against a runtime, with the CLI's error discipline."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from ollm_actors.cli.state import CliState
+from ollm_actors.errors import OllmError
+
+if TYPE_CHECKING:
+    from ollm_actors.runtime.runtime import Runtime
+
+T = TypeVar("T")
+
+
+def run_async(state: CliState, body: Callable[[], Awaitable[T]]) -> T:
+    """Run ``body`` on asyncio; an OllmError becomes one line and its exit code, Ctrl-C 130.
+
+    The CLI runs on asyncio: trio is for embedding programs, and importing it would only
+    slow the start.
+    """
+    import anyio
+
+    try:
+        return anyio.run(body, backend="asyncio")
+    except OllmError as exc:
+        state.fail(exc)
+    except KeyboardInterrupt:
+        import sys
+
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+
+
+def run_with_runtime(state: CliState, body: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Load the settings (exit 2 when bad), open a runtime, run ``body`` with it."""
+    settings = state.load_settings()
+
+    async def main() -> T:
+        from ollm_actors.runtime.runtime import open_runtime
+
+        async with open_runtime(settings) as rt:
+            return await body(rt)
+
+    return run_async(state, main)

@@ -1,0 +1,124 @@
+"""`ollm show NAME`: server facts, resolved limits, capabilities and the profiles it suits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ollm_actors.cli.state import CliState
+
+if TYPE_CHECKING:
+    from ollm_actors.inventory.types import ModelDetails
+    from ollm_actors.limits.resolve import ModelLimits
+
+__all__ = ("register", "show_json", "show_text")
+
+_LICENSE_LINES = 2
+
+
+def show_json(details: ModelDetails, limits: ModelLimits) -> dict[str, Any]:
+    """The ``ollm show --json`` document (interface shape, plus the server's facts)."""
+    from ollm_actors.cli.limits_cmd import capabilities_json
+
+    return {
+        "name": details.name,
+        "host": details.host,
+        "family": details.family,
+        "parameter_size": details.parameter_size,
+        "quantization": details.quantization,
+        "context_window": limits.context_window,
+        "max_output_tokens": limits.max_output_tokens,
+        "capabilities": capabilities_json(limits),
+        "profiles": list(limits.profiles),
+        "limits_source": limits.source,
+        "matched_pattern": limits.matched_pattern,
+        "digest": details.digest,
+        "architecture": details.architecture,
+        "context_length": details.context_length,
+        "server_capabilities": details.capabilities,
+        "format": details.format,
+        "parameters": details.parameters,
+        "license": details.license,
+        "modified_at": details.modified_at,
+        "stale": details.stale,
+    }
+
+
+def _section(title: str, rows: list[tuple[str, str]]) -> list[str]:
+    if not rows:
+        return []
+    width = max(len(label) for label, _ in rows)
+    lines = [f"  {title}"]
+    lines += [f"    {label.ljust(width)}    {value}".rstrip() for label, value in rows]
+    lines.append("")
+    return lines
+
+
+def show_text(details: ModelDetails, limits: ModelLimits) -> str:
+    """Sections like `ollama show`: Model, Capabilities, Limits, Profiles, Parameters,
+    License (its first lines)."""
+    model_rows = [
+        ("architecture", details.architecture or details.family or "-"),
+        ("parameters", details.parameter_size or "-"),
+        ("context length", str(details.context_length) if details.context_length else "-"),
+        ("quantization", details.quantization or "-"),
+        ("host", details.host),
+    ]
+    caps = sorted(limits.capabilities.names())
+    limit_rows = [
+        ("context window", f"{limits.context_window} (from {limits.sources.context_window})"),
+        ("max output", f"{limits.max_output_tokens} (from {limits.sources.max_output_tokens})"),
+        ("source", limits.source),
+        ("matched pattern", limits.matched_pattern or "none"),
+    ]
+    params = [
+        (line.split(None, 1)[0], line.split(None, 1)[1] if " " in line.strip() else "")
+        for line in details.parameters.splitlines()
+        if line.strip()
+    ]
+    license_lines = [line for line in details.license.splitlines() if line.strip()]
+    shown_license = license_lines[:_LICENSE_LINES]
+    if len(license_lines) > _LICENSE_LINES:
+        shown_license.append("...")
+    lines = _section("Model", model_rows)
+    lines += ["  Capabilities", *[f"    {c}" for c in caps], ""]
+    lines += _section("Limits", limit_rows)
+    if limits.profiles:
+        lines += ["  Profiles", *[f"    {p}" for p in limits.profiles], ""]
+    lines += _section("Parameters", [(k, v.strip()) for k, v in params])
+    if shown_license:
+        lines += ["  License", *[f"    {line}" for line in shown_license], ""]
+    return "\n".join(lines).rstrip()
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ollm show` to ``app``."""
+
+    @app.command("show")
+    def show_command(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="Model name, e.g. llama3.1:8b.")],
+    ) -> None:
+        """Server facts, resolved limits, capabilities and the routing profiles it suits."""
+        state: CliState = ctx.find_root().obj
+        settings = state.load_settings()
+
+        async def body() -> tuple[Any, Any]:
+            from ollm_actors.inventory.session import open_inventory
+
+            async with open_inventory(settings, with_limits=True) as session:
+                assert session.limits is not None
+                details = await session.models.show_model(name)
+                limits = await session.limits.lookup(details.name, details.host)
+                return details, limits
+
+        from ollm_actors.cli.run import run_async
+
+        details, limits = run_async(state, body)
+        if details.stale:
+            state.warn(f"{details.host} is offline; showing the facts cached for {details.name}")
+        if state.json:
+            state.print_json(show_json(details, limits))
+            return
+        typer.echo(show_text(details, limits))

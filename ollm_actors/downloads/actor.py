@@ -1,0 +1,353 @@
+"""The downloads actor: the pull queue, shared in-flight pulls, cancellation by refcount, delete.
+
+State (all touched by handlers only, except each running job's own figures):
+
+- ``_pulls``: the live pull of each (host, model) key, queued or running; every asker of the
+  same key joins it, so one HTTP pull serves them all.
+- ``_by_id``: every pull not yet ended, including one whose last asker withdrew and which is
+  still closing its stream (it no longer takes new askers).
+- ``_queue``: pulls waiting for one of ``settings.downloads.concurrency`` slots.
+- ``_outcomes``: how a pull ended for askers who were not waiting at that moment, kept for a
+  later :class:`WaitPull` (bounded; the oldest are forgotten first).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict, deque
+from typing import Literal
+
+import anyio
+import msgspec
+
+from ollm_actors.downloads.events import ModelDeleted, PullEvent
+from ollm_actors.downloads.job import JobOutcome, PullJob
+from ollm_actors.downloads.lookup import close_names
+from ollm_actors.downloads.messages import (
+    CancelPull,
+    DeleteModel,
+    DownloadsMessage,
+    ListPulls,
+    PullEnded,
+    PullInfo,
+    PullTicket,
+    StartPull,
+    WaitPull,
+)
+from ollm_actors.downloads.progress import ProgressTracker
+from ollm_actors.downloads.result import PullResult
+from ollm_actors.errors import ModelBusy, ModelNotFound, OllmError, PullCancelled, PullFailed
+from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.runtime.actor import Actor, handler
+from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.runtime.reply import Reply
+
+__all__ = ("DownloadsActor",)
+
+# Pull ids stay unique across restarts of the actor, so a handle never mistakes a new pull
+# of the same model for the one it joined.
+_PULL_IDS = itertools.count(1)
+_OUTCOMES_KEPT = 4096
+
+Outcome = PullResult | OllmError
+
+
+def pull_key(model: str, host: str) -> str:
+    """The key two requests share a pull by: the host and the case-folded full name."""
+    return f"{host}\n{parse_model_name(model).key}"
+
+
+class _Pull:
+    """One pull's bookkeeping in the actor (not a message: it never leaves the actor)."""
+
+    __slots__ = (
+        "askers",
+        "cancelling",
+        "created",
+        "host",
+        "job",
+        "key",
+        "model",
+        "pull_id",
+        "scope",
+        "state",
+        "waiters",
+    )
+
+    def __init__(self, pull_id: int, model: str, host: str, key: str, job: PullJob) -> None:
+        self.pull_id = pull_id
+        self.model = model
+        self.host = host
+        self.key = key
+        self.job = job
+        self.state: Literal["queued", "running"] = "queued"
+        self.askers: set[int] = set()
+        self.waiters: dict[int, list[Reply[PullResult]]] = {}
+        self.scope = anyio.CancelScope()
+        self.cancelling = False
+        self.created = 0.0
+
+
+class DownloadsActor(Actor[DownloadsMessage]):
+    """Pulls and deletes models; publishes ``pull.*`` and ``model.deleted``.
+
+    Spawned by the runtime after the inventory (whose model list feeds suggestions).
+    """
+
+    def __init__(self, ctx: RuntimeContext) -> None:
+        self._ctx = ctx
+
+    async def on_start(self) -> None:
+        self._pulls: dict[str, _Pull] = {}
+        self._by_id: dict[int, _Pull] = {}
+        self._queue: deque[_Pull] = deque()
+        self._running = 0
+        self._outcomes: OrderedDict[int, Outcome] = OrderedDict()
+        self._asker_pull: dict[int, _Pull] = {}
+
+    # -- pulls ----------------------------------------------------------------------------
+
+    @handler
+    async def _start(self, msg: StartPull) -> PullTicket:
+        ctx = self._ctx
+        key = pull_key(msg.model, msg.host)
+        asker = msg.asker
+        pull = self._pulls.get(key)
+        if pull is not None:
+            pull.askers.add(asker)
+            self._asker_pull[asker] = pull
+            return PullTicket(
+                pull_id=pull.pull_id,
+                asker=asker,
+                model=pull.model,
+                host=pull.host,
+                current=pull.job.last,
+                joined=True,
+            )
+        pull_id = next(_PULL_IDS)
+        now = ctx.clock()
+        job = PullJob(
+            pull_id=pull_id,
+            model=msg.model,
+            host=msg.host,
+            client=ctx.hosts.client(msg.host),
+            bus=ctx.bus,
+            clock=ctx.clock,
+            settings=ctx.settings.downloads,
+            tracker=ProgressTracker(msg.model, msg.host, now=now),
+            suggest=self._suggest_for(msg.host),
+        )
+        pull = _Pull(pull_id, msg.model, msg.host, key, job)
+        pull.created = now
+        pull.askers.add(asker)
+        self._asker_pull[asker] = pull
+        self._pulls[key] = pull
+        self._by_id[pull_id] = pull
+        ctx.bus.publish("pull.queued", job.last)
+        self._queue.append(pull)
+        self._fill_slots()
+        return PullTicket(
+            pull_id=pull_id,
+            asker=asker,
+            model=msg.model,
+            host=msg.host,
+            current=job.last,
+            joined=False,
+        )
+
+    def _suggest_for(self, host: str) -> _Suggest:
+        return _Suggest(self._ctx, host)
+
+    def _fill_slots(self) -> None:
+        limit = max(1, self._ctx.settings.downloads.concurrency)
+        while self._queue and self._running < limit:
+            pull = self._queue.popleft()
+            pull.state = "running"
+            self._running += 1
+            self.start_soon(self._run, pull, name=f"pull {pull.model} from {pull.host}")
+
+    async def _run(self, pull: _Pull) -> None:
+        """The pull's child task: runs the job in the pull's own scope, then reports."""
+        job = pull.job
+        outcome: JobOutcome | None = None
+        with pull.scope:
+            outcome = await job.run()
+        if outcome is None:
+            ended = PullEnded(pull_id=pull.pull_id, status="cancelled", last=job.last, attempts=0)
+        else:
+            ended = PullEnded(
+                pull_id=pull.pull_id,
+                status=outcome.status,
+                last=job.last,
+                attempts=outcome.attempts,
+                error=outcome.error,
+            )
+        await self.ref.tell(ended)
+
+    @handler
+    async def _ended(self, msg: PullEnded) -> None:
+        pull = self._by_id.pop(msg.pull_id, None)
+        if pull is None:
+            return
+        self._running -= 1
+        self._finish(pull, msg.status, msg.last, msg.attempts, msg.error)
+        self._fill_slots()
+
+    def _finish(
+        self,
+        pull: _Pull,
+        status: Literal["done", "failed", "cancelled"],
+        last: PullEvent,
+        attempts: int,
+        error: OllmError | None,
+    ) -> None:
+        """Publish the terminal event and answer every asker of ``pull``."""
+        if self._pulls.get(pull.key) is pull:
+            del self._pulls[pull.key]
+        self._by_id.pop(pull.pull_id, None)
+        elapsed = max(0.0, self._ctx.clock() - pull.created)
+        outcome: Outcome
+        if status == "done":
+            event = msgspec.structs.replace(last, event="done", pull_id=pull.pull_id)
+            outcome = PullResult(
+                model=pull.model,
+                host=pull.host,
+                attempts=attempts,
+                completed=last.completed,
+                total=last.total,
+                elapsed=elapsed,
+            )
+        elif status == "failed":
+            failure = error or PullFailed(pull.model, pull.host, "unknown failure")
+            event = msgspec.structs.replace(
+                last,
+                event="failed",
+                pull_id=pull.pull_id,
+                error=failure.message,
+                error_type=type(failure).__name__,
+                retry_in=None,
+                suggestions=tuple(getattr(failure, "suggestions", ())),
+            )
+            outcome = failure
+        else:
+            event = msgspec.structs.replace(
+                last, event="cancelled", pull_id=pull.pull_id, retry_in=None
+            )
+            outcome = PullCancelled(pull.model, pull.host)
+        self._ctx.bus.publish(f"pull.{event.event}", event)
+        for asker in pull.askers:
+            self._asker_pull.pop(asker, None)
+            self._deliver(asker, pull.waiters.pop(asker, []), outcome)
+
+    def _deliver(self, asker: int, waiters: list[Reply[PullResult]], outcome: Outcome) -> None:
+        answered = False
+        for reply in waiters:
+            if reply.abandoned:
+                continue
+            answered = True
+            if isinstance(outcome, PullResult):
+                reply.send(outcome)
+            else:
+                reply.fail(outcome)
+        if not answered:
+            self._outcomes[asker] = outcome
+            while len(self._outcomes) > _OUTCOMES_KEPT:
+                self._outcomes.popitem(last=False)
+
+    @handler
+    async def _wait(self, msg: WaitPull) -> PullResult | None:
+        pull = self._asker_pull.get(msg.asker)
+        if pull is not None:
+            pull.waiters.setdefault(msg.asker, []).append(self.defer(msg))
+            return None
+        outcome = self._outcomes.get(msg.asker)
+        if outcome is None:
+            raise PullFailed(
+                msg.model, msg.host, "the downloads actor restarted and lost track of this pull"
+            )
+        if isinstance(outcome, PullResult):
+            return outcome
+        raise outcome
+
+    @handler
+    async def _cancel(self, msg: CancelPull) -> None:
+        pull = self._asker_pull.get(msg.asker)
+        if pull is None:
+            return
+        if len(pull.askers) > 1:
+            # Others still want the pull: only this share ends.
+            pull.askers.discard(msg.asker)
+            del self._asker_pull[msg.asker]
+            self._deliver(
+                msg.asker, pull.waiters.pop(msg.asker, []), PullCancelled(pull.model, pull.host)
+            )
+            return
+        if pull.cancelling:
+            return
+        # The last asker: the pull stops. It takes no new askers from now on; its waiters
+        # are answered once the stream is closed and the task has ended.
+        pull.cancelling = True
+        if self._pulls.get(pull.key) is pull:
+            del self._pulls[pull.key]
+        if pull.state == "queued":
+            self._queue.remove(pull)
+            self._finish(pull, "cancelled", pull.job.last, 0, None)
+        else:
+            pull.scope.cancel()
+
+    @handler
+    async def _list(self, msg: ListPulls) -> tuple[PullInfo, ...]:
+        return tuple(
+            PullInfo(
+                pull_id=pull.pull_id,
+                model=pull.model,
+                host=pull.host,
+                state=pull.state,
+                askers=len(pull.askers),
+                completed=pull.job.last.completed,
+                total=pull.job.last.total,
+                attempt=pull.job.last.attempt,
+            )
+            for pull in self._by_id.values()
+        )
+
+    # -- delete ---------------------------------------------------------------------------
+
+    @handler
+    async def _delete(self, msg: DeleteModel) -> None:
+        key = pull_key(msg.model, msg.host)
+        for pull in self._by_id.values():
+            if pull.key == key:
+                raise ModelBusy(
+                    msg.model, msg.host, f"a pull of it is {pull.state}; cancel it first"
+                )
+        reply = self.defer(msg)
+        self.start_soon(self._delete_on_host, msg, reply, name=f"delete {msg.model}")
+
+    async def _delete_on_host(self, msg: DeleteModel, reply: Reply[None]) -> None:
+        """The delete's child task: answers the deferred reply itself (no state changes)."""
+        ctx = self._ctx
+        try:
+            await ctx.hosts.client(msg.host).delete(msg.model)
+        except ModelNotFound:
+            names = await close_names(ctx, msg.model, msg.host)
+            reply.fail(ModelNotFound(msg.model, msg.host, names))
+            return
+        except OllmError as exc:
+            reply.fail(exc)
+            return
+        ctx.bus.publish("model.deleted", ModelDeleted(model=msg.model, host=msg.host))
+        reply.send(None)
+
+
+class _Suggest:
+    """Close names for an unknown model on one host (see :func:`close_names`)."""
+
+    __slots__ = ("_ctx", "_host")
+
+    def __init__(self, ctx: RuntimeContext, host: str) -> None:
+        self._ctx = ctx
+        self._host = host
+
+    async def __call__(self, model: str) -> list[str]:
+        return await close_names(self._ctx, model, self._host)

@@ -1,0 +1,93 @@
+"""``DownloadsAPI``: start, await and cancel pulls, and delete models, through the actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ollm_actors.downloads.events import PullEvent
+from ollm_actors.downloads.handle import PullHandle
+from ollm_actors.downloads.messages import DeleteModel, ListPulls, PullInfo, StartPull, new_asker_id
+from ollm_actors.downloads.result import PullResult
+from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.runtime.ref import ActorRef
+
+__all__ = ("DownloadsAPI", "PullHandle", "PullResult")
+
+
+class DownloadsAPI:
+    """The downloads actor's public face (``rt.models`` delegates pulls and deletes here).
+
+    Names are validated and normalised (``llama3.1`` and ``llama3.1:latest`` are one model);
+    ``host`` is any spelling of a configured host, ``None`` the default one.
+    """
+
+    def __init__(self, ctx: RuntimeContext) -> None:
+        self._ctx = ctx
+
+    @property
+    def _ref(self) -> ActorRef[Any]:
+        return self._ctx.refs["downloads"]
+
+    def _target(self, name: str, host: str | None) -> tuple[str, str]:
+        return parse_model_name(name).display, self._ctx.hosts.resolve(host)
+
+    async def start_pull(self, name: str, host: str | None = None) -> PullHandle:
+        """Start pulling ``name`` (or join its pull in flight) and return the handle at once.
+
+        Raises ``InvalidModelName`` or ``InvalidHost`` before anything is sent. The handle
+        listens before the pull is asked for, so it sees every event of the pull from
+        ``queued`` on (a handle joining a running pull starts from its latest figures).
+        Cancelled before the answer, the request is withdrawn.
+        """
+        model, where = self._target(name, host)
+        ref = self._ref
+        handle = PullHandle(ref, self._ctx.bus, model, where, new_asker_id())
+        try:
+            ticket = await ref.ask(StartPull(model=model, host=where, asker=handle.asker))
+        except BaseException:
+            # The actor may have registered the asker before the answer was lost.
+            await handle.aclose()
+            raise
+        handle._attach(ticket)
+        return handle
+
+    async def pull_model(
+        self,
+        name: str,
+        host: str | None = None,
+        on_progress: Callable[[PullEvent], object] | None = None,
+    ) -> PullResult:
+        """Pull ``name`` and wait for the end (the seed's ``pullModel``).
+
+        ``on_progress`` is called (inline, it must not block) with every event before the
+        terminal one: ``queued``, ``progress`` snapshots and ``retrying``. Returns the
+        :class:`PullResult`; raises like :meth:`PullHandle.wait`. Cancelling the caller
+        withdraws its share (the pull stops if no one else shares it) before re-raising.
+        """
+        handle = await self.start_pull(name, host)
+        try:
+            if on_progress is not None:
+                async for event in handle.progress():
+                    if not event.terminal:
+                        on_progress(event)
+            return await handle.wait()
+        except BaseException:
+            await handle.aclose()
+            raise
+
+    async def delete_model(self, name: str, host: str | None = None) -> None:
+        """Delete ``name`` from ``host`` (the seed's ``deleteModel``).
+
+        Publishes ``model.deleted``. Raises ``ModelBusy`` while a pull of it is queued or
+        running, ``ModelNotFound`` (with close names as suggestions) when the host does not
+        have it, ``InvalidModelName``, ``InvalidHost``, ``HostUnreachable`` or
+        ``ServerError``.
+        """
+        model, where = self._target(name, host)
+        await self._ref.ask(DeleteModel(model=model, host=where))
+
+    async def pulls(self) -> tuple[PullInfo, ...]:
+        """The pulls queued or running now, with their askers and figures."""
+        return await self._ref.ask(ListPulls())

@@ -1,0 +1,243 @@
+"""One pull from start to end: attempts, retries with backoff, stall watch, coalesced progress.
+
+A :class:`PullJob` runs as a child task of the downloads actor, inside the pull's own cancel
+scope. It reads the HTTP stream, folds lines into a :class:`ProgressTracker` and publishes
+``pull.progress`` (coalesced: on every phase change, then at most every ``interval`` seconds)
+and ``pull.retrying`` itself; the actor publishes ``pull.queued`` and the terminal event.
+
+The per-line work is a counter, a digest comparison and a flag test: the clock is read and a
+snapshot built only when a watchdog task raises the flag, because a line costs about a
+microsecond to decode and anything heavier per line would dominate the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Literal
+
+import anyio
+from anyio import CancelScope
+
+from ollm_actors.config.model import DownloadSettings
+from ollm_actors.downloads.events import PullEvent, PullEventKind
+from ollm_actors.downloads.progress import ProgressTracker, PullProgress
+from ollm_actors.errors import HostUnreachable, ModelNotFound, OllmError, PullFailed
+from ollm_actors.ollama.client import OllamaClient, PullLines
+from ollm_actors.ollama.types import PullLine
+from ollm_actors.runtime.bus import EventBus
+
+__all__ = ("DEFAULT_INTERVAL", "JobOutcome", "PullJob", "backoff_delay", "event_from")
+
+#: seconds between two coalesced ``pull.progress`` events of one pull
+DEFAULT_INTERVAL = 0.1
+#: the server's words for a name the registry does not know
+UNKNOWN_MODEL = "file does not exist"
+
+
+def backoff_delay(retry: int, initial: float, maximum: float) -> float:
+    """Seconds to wait before the ``retry``-th retry (1-based): doubling, capped."""
+    return min(maximum, initial * 2.0 ** max(0, retry - 1))
+
+
+def event_from(
+    kind: PullEventKind, progress: PullProgress, pull_id: int, **extra: object
+) -> PullEvent:
+    """The :class:`PullEvent` of ``kind`` carrying a progress snapshot's figures."""
+    return PullEvent(
+        event=kind,
+        model=progress.model,
+        host=progress.host,
+        completed=progress.completed,
+        total=progress.total,
+        phase=progress.phase,
+        status=progress.status,
+        rate=progress.rate,
+        eta=progress.eta,
+        attempt=progress.attempt,
+        pull_id=pull_id,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+class JobOutcome:
+    """How a job ended: ``done`` or ``failed`` (with the typed error); the attempts it took."""
+
+    __slots__ = ("attempts", "error", "status")
+
+    def __init__(
+        self, status: Literal["done", "failed"], attempts: int, error: OllmError | None = None
+    ) -> None:
+        self.status = status
+        self.attempts = attempts
+        self.error = error
+
+
+class PullJob:
+    """The pull of ``model`` from ``client``'s host, publishing on ``bus`` under ``pull_id``.
+
+    ``last`` is the latest event the job published (read by the actor for askers joining
+    mid-way); ``tracker`` holds the figures. ``clock`` times rates and ETAs;
+    ``suggest(model)`` finds close names for an unknown model.
+    """
+
+    def __init__(
+        self,
+        *,
+        pull_id: int,
+        model: str,
+        host: str,
+        client: OllamaClient,
+        bus: EventBus,
+        clock: Callable[[], float],
+        settings: DownloadSettings,
+        tracker: ProgressTracker,
+        suggest: Callable[[str], Awaitable[Sequence[str]]],
+        interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        self.pull_id = pull_id
+        self.model = model
+        self.host = host
+        self.client = client
+        self.bus = bus
+        self.clock = clock
+        self.settings = settings
+        self.tracker = tracker
+        self.interval = interval
+        self.key = f"{host} {model}"
+        self.last: PullEvent = event_from("queued", tracker.snapshot(), pull_id)
+        self._suggest = suggest
+        # Written by the read loop and the watchdog, both tasks of this job.
+        self._seen = 0
+        self._tick = False
+        self._stalled = False
+
+    def publish_progress(self) -> None:
+        """Publish the current figures as a coalesced ``pull.progress`` event. Never waits."""
+        self.last = event_from("progress", self.tracker.snapshot(), self.pull_id)
+        self.bus.publish("pull.progress", self.last, coalesce_key=self.key)
+
+    async def run(self) -> JobOutcome:
+        """Pull until success, a permanent failure, or retries run out; return the outcome.
+
+        Dropped connections, read timeouts and stalls are retried after a backoff, each
+        retry announced by a ``pull.retrying`` state event; anything the server says is
+        final. Cancellation closes the HTTP stream (the client's close is shielded and
+        bounded) and propagates.
+        """
+        retries = max(0, self.settings.retries)
+        attempt = 1
+        while True:
+            try:
+                await self._attempt()
+            except HostUnreachable as exc:
+                if attempt > retries:
+                    reason = f"gave up after {attempt} attempts: {exc.reason}"
+                    return JobOutcome("failed", attempt, PullFailed(self.model, self.host, reason))
+                delay = backoff_delay(
+                    attempt, self.settings.backoff.initial, self.settings.backoff.max
+                )
+                self.tracker.retrying()
+                attempt += 1
+                self.last = event_from(
+                    "retrying",
+                    self.tracker.snapshot(),
+                    self.pull_id,
+                    error=exc.reason,
+                    error_type=type(exc).__name__,
+                    retry_in=delay,
+                )
+                self.bus.publish("pull.retrying", self.last)
+                await anyio.sleep(delay)
+            except PullFailed as exc:
+                if UNKNOWN_MODEL in exc.reason:
+                    names = await self._suggestions()
+                    exc = PullFailed(self.model, self.host, exc.reason, names)
+                return JobOutcome("failed", attempt, exc)
+            except ModelNotFound:
+                names = await self._suggestions()
+                return JobOutcome("failed", attempt, ModelNotFound(self.model, self.host, names))
+            except OllmError as exc:
+                return JobOutcome("failed", attempt, exc)
+            else:
+                return JobOutcome("done", attempt)
+
+    async def _suggestions(self) -> tuple[str, ...]:
+        return tuple(await self._suggest(self.model))
+
+    async def _attempt(self) -> None:
+        self._seen = 0
+        self._tick = False
+        self._stalled = False
+        error: OllmError | None = None
+        async with anyio.create_task_group() as watch:
+            watch.start_soon(self._watchdog, watch.cancel_scope)
+            try:
+                async with self.client.pull(self.model) as lines:
+                    await self._read(lines)
+            except OllmError as exc:
+                # Raised after the task group, so it is not wrapped in an exception group.
+                error = exc
+            finally:
+                watch.cancel_scope.cancel()
+        if error is not None:
+            raise error
+        if self._stalled:
+            raise HostUnreachable(
+                self.host,
+                f"no progress line for {self.settings.stall_timeout:g} s",
+                hint="the server stopped sending; the next attempt resumes where it stopped",
+            )
+
+    async def _watchdog(self, scope: CancelScope) -> None:
+        """Raise the publish flag every ``interval``; end the attempt after a silent stall."""
+        stall = self.settings.stall_timeout
+        period = min(self.interval, stall / 4)
+        seen = self._seen
+        quiet_since = anyio.current_time()
+        while True:
+            await anyio.sleep(period)
+            self._tick = True
+            now = anyio.current_time()
+            if self._seen != seen:
+                seen, quiet_since = self._seen, now
+            elif now - quiet_since >= stall:
+                self._stalled = True
+                scope.cancel()
+                return
+
+    async def _read(self, lines: PullLines) -> None:
+        tracker = self.tracker
+        feed = tracker.feed
+        clock = self.clock
+        phase = tracker.phase
+        layer: str | None = None
+        pending: PullLine | None = None
+        async for line in lines:
+            self._seen += 1
+            digest = line.digest
+            if digest is not None and digest == layer:
+                # Only the newest line of a layer matters (the tracker keeps the maximum).
+                pending = line
+                if not self._tick:
+                    continue
+            else:
+                if pending is not None:
+                    feed(pending.status, layer, pending.total, pending.completed, now=clock())
+                    pending = None
+                feed(line.status, digest, line.total, line.completed, now=clock())
+                layer = digest
+                if tracker.phase != phase:
+                    phase = tracker.phase
+                    self._tick = False
+                    self.publish_progress()
+                    continue
+                if not self._tick:
+                    continue
+            self._tick = False
+            if pending is not None:
+                feed(pending.status, layer, pending.total, pending.completed, now=clock())
+                pending = None
+            self.publish_progress()
+        if pending is not None:
+            feed(pending.status, layer, pending.total, pending.completed, now=clock())
+            self.publish_progress()

@@ -1,0 +1,74 @@
+"""``InventoryAPI``: typed async calls over the inventory actor (what ``rt.models`` uses)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ollm_actors.inventory.messages import GetStatus, ListLoaded, ListModels, ShowModel
+from ollm_actors.inventory.types import (
+    InventorySnapshot,
+    LoadedModel,
+    ModelDetails,
+    ModelInfo,
+    ModelStatus,
+)
+from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.runtime.ref import ActorRef
+
+__all__ = ("InventoryAPI",)
+
+
+class InventoryAPI:
+    """Lists, loaded models, show facts and model status, answered by the inventory actor.
+
+    Every method may raise ``InvalidHost`` for a host that is not configured and
+    ``ActorUnavailable`` while the runtime shuts down. Cancelling a call abandons its answer;
+    a fetch it started still completes for the other askers and for the cache.
+    """
+
+    def __init__(self, ctx: RuntimeContext) -> None:
+        self._ctx = ctx
+
+    @property
+    def _ref(self) -> ActorRef[Any]:
+        return self._ctx.refs["inventory"]
+
+    async def snapshot(self, host: str | None = None, refresh: bool = False) -> InventorySnapshot:
+        """Host statuses and models of ``host`` (None: every host) together.
+
+        Answers from memory within ``inventory.ttl``; ``refresh`` forces a fetch. A host
+        that is offline contributes its cached list marked stale. Raises ``HostUnreachable``
+        only when no requested host has any data (online or cached).
+        """
+        answer: InventorySnapshot = await self._ref.ask(ListModels(host, refresh))
+        return answer
+
+    async def list_models(self, host: str | None = None, refresh: bool = False) -> list[ModelInfo]:
+        """The models of :meth:`snapshot`, in host order, each host's newest first."""
+        return list((await self.snapshot(host, refresh)).models)
+
+    async def list_loaded(self, host: str | None = None) -> list[LoadedModel]:
+        """Models loaded in memory (``/api/ps``), asked of every online host now.
+
+        An offline host contributes its last known loaded models marked stale. Raises
+        ``HostUnreachable`` when no requested host answered and none has cached data.
+        """
+        answer: list[LoadedModel] = await self._ref.ask(ListLoaded(host))
+        return answer
+
+    async def show_model(self, name: str, host: str | None = None) -> ModelDetails:
+        """The server's facts about ``name``, fetched once per digest and cached (also on disk).
+
+        Raises ``InvalidModelName``, ``ModelNotFound`` (with close names) when no requested
+        host has it, ``HostUnreachable`` when the facts are unknown and the host is offline.
+        """
+        answer: ModelDetails = await self._ref.ask(ShowModel(name, host))
+        return answer
+
+    async def get_model_status(self, name: str, host: str | None = None) -> ModelStatus:
+        """available | pulling | absent | unknown, with hosts, fraction or suggestions.
+
+        Raises ``InvalidModelName`` for a name Ollama would reject.
+        """
+        answer: ModelStatus = await self._ref.ask(GetStatus(name, host))
+        return answer

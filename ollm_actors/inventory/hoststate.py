@@ -1,0 +1,209 @@
+"""What the inventory holds about one host, and the pure conversions from wire Structs.
+
+A :class:`HostState` belongs to the inventory actor and is touched only by its handlers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import anyio
+
+from ollm_actors.errors import InvalidModelName, OllmError
+from ollm_actors.inventory.store import HostCacheFile
+from ollm_actors.inventory.types import HostStatus, LoadedModel, ModelDetails, ModelInfo
+from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse
+
+__all__ = (
+    "HostState",
+    "details_from_show",
+    "loaded_from",
+    "model_info_from",
+    "name_key",
+    "rfc3339_now",
+)
+
+
+def rfc3339_now() -> str:
+    """The current wall-clock time in RFC 3339 (UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def name_key(name: str) -> str | None:
+    """The case-folded full name that identifies a model, or None for an invalid name."""
+    try:
+        return parse_model_name(name).key
+    except InvalidModelName:
+        return None
+
+
+def model_info_from(entry: ListedModel, host: str, *, stale: bool) -> ModelInfo:
+    """One ``/api/tags`` entry as a :class:`ModelInfo` of ``host``."""
+    details = entry.details
+    return ModelInfo(
+        name=entry.name,
+        host=host,
+        size=entry.size,
+        digest=entry.digest,
+        family=details.family,
+        parameter_size=details.parameter_size,
+        quantization=details.quantization_level,
+        modified_at=entry.modified_at,
+        families=tuple(details.families) if details.families is not None else None,
+        format=details.format,
+        stale=stale,
+    )
+
+
+def loaded_from(entry: RunningModel, host: str, *, stale: bool) -> LoadedModel:
+    """One ``/api/ps`` entry as a :class:`LoadedModel` of ``host``."""
+    details = entry.details
+    return LoadedModel(
+        name=entry.name,
+        host=host,
+        size=entry.size,
+        size_vram=entry.size_vram,
+        expires_at=entry.expires_at,
+        context_length=entry.context_length,
+        digest=entry.digest,
+        family=details.family,
+        parameter_size=details.parameter_size,
+        quantization=details.quantization_level,
+        stale=stale,
+    )
+
+
+def details_from_show(show: ShowResponse, *, name: str, host: str, digest: str) -> ModelDetails:
+    """The facts of an ``/api/show`` answer worth keeping (large arrays and maps dropped)."""
+    details = show.details
+    info = {k: v for k, v in show.info.items() if not isinstance(v, list | dict)}
+    return ModelDetails(
+        name=name,
+        host=host,
+        digest=digest,
+        family=details.family,
+        families=tuple(details.families) if details.families is not None else None,
+        parameter_size=details.parameter_size,
+        quantization=details.quantization_level,
+        format=details.format,
+        context_length=show.context_length,
+        capabilities=tuple(show.capabilities) if show.capabilities is not None else None,
+        architecture=show.architecture,
+        parameters=show.parameters,
+        template=show.template,
+        license=show.license,
+        modified_at=show.modified_at,
+        model_info=info,
+    )
+
+
+def _reason(error: OllmError | None) -> str | None:
+    if error is None:
+        return None
+    reason = getattr(error, "reason", None)
+    return reason if isinstance(reason, str) else error.message
+
+
+class HostState:
+    """The inventory's knowledge of one host.
+
+    ``listed`` is None until a list is known (fetched, or loaded from the cache). ``online``
+    is None before the first answer or failure. ``confirmed`` means the last fetch of the list
+    succeeded in this process; otherwise the list is stale.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.listed: list[ListedModel] | None = None
+        self.loaded: list[RunningModel] | None = None
+        self.shown: dict[str, ModelDetails] = {}
+        self.online: bool | None = None
+        self.confirmed = False
+        self.ps_ok = False
+        self.dirty = False
+        self.fetched_at: float | None = None
+        self.fetched_wall: str | None = None
+        self.error: OllmError | None = None
+        self.tags_inflight = False
+        self.ps_inflight = False
+        self.probe: anyio.CancelScope | None = None
+        self._infos: tuple[ModelInfo, ...] | None = None
+        self._infos_stale = False
+        self._index: dict[str, ListedModel] | None = None
+
+    @property
+    def stale(self) -> bool:
+        """True unless the host answered the last fetch of the list in this process."""
+        return not (self.online is True and self.confirmed)
+
+    def fresh(self, now: float, ttl: float) -> bool:
+        """Whether the list may be served without asking the host again."""
+        return (
+            not self.stale
+            and not self.dirty
+            and self.fetched_at is not None
+            and now - self.fetched_at < ttl
+        )
+
+    def set_listed(self, models: list[ListedModel]) -> None:
+        self.listed = models
+        self._infos = None
+        self._index = None
+
+    def names(self) -> set[str]:
+        return {m.name for m in self.listed or ()}
+
+    def infos(self) -> tuple[ModelInfo, ...]:
+        """The list as :class:`ModelInfo` values, built once per list and staleness."""
+        stale = self.stale
+        if self._infos is None or self._infos_stale != stale:
+            self._infos = tuple(
+                model_info_from(m, self.url, stale=stale) for m in self.listed or ()
+            )
+            self._infos_stale = stale
+        return self._infos
+
+    def find(self, key: str) -> ListedModel | None:
+        """The installed model whose name key is ``key``, or None."""
+        if self._index is None:
+            index: dict[str, ListedModel] = {}
+            for entry in self.listed or ():
+                entry_key = name_key(entry.name)
+                if entry_key is not None:
+                    index.setdefault(entry_key, entry)
+            self._index = index
+        return self._index.get(key)
+
+    def remove(self, key: str) -> ListedModel | None:
+        """Drop the model with name key ``key`` from the list; returns it, or None."""
+        found = self.find(key)
+        if found is not None and self.listed is not None:
+            self.set_listed([m for m in self.listed if m is not found])
+        return found
+
+    def status(self) -> HostStatus:
+        return HostStatus(
+            url=self.url,
+            online=self.online is True,
+            stale=self.stale,
+            fetched_at=self.fetched_wall,
+            models=len(self.listed or ()),
+            error=_reason(self.error),
+        )
+
+    def load(self, document: HostCacheFile) -> None:
+        """Take a cache document as the starting knowledge (stale until confirmed)."""
+        self.set_listed(document.models)
+        self.loaded = document.loaded
+        self.shown = dict(document.shown)
+        self.fetched_wall = document.fetched_at
+
+    def document(self) -> HostCacheFile:
+        return HostCacheFile(
+            host=self.url,
+            fetched_at=self.fetched_wall,
+            models=self.listed or [],
+            loaded=self.loaded or [],
+            shown=self.shown,
+        )

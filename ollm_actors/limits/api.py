@@ -1,0 +1,110 @@
+"""``LimitsAPI`` (``rt.limits``): resolved limits of models and token budgets for requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import anyio
+
+from ollm_actors.errors import OllmError
+from ollm_actors.limits.actor import LookupLimits
+from ollm_actors.limits.budget import TokenBudget, compute_budget, compute_budget_for_prompt
+from ollm_actors.limits.resolve import ModelLimits
+from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.runtime.ref import ActorRef
+
+__all__ = ("LimitsAPI",)
+
+#: show requests a :meth:`LimitsAPI.lookup_many` keeps in flight at once
+LOOKUP_CONCURRENCY = 8
+
+
+class LimitsAPI:
+    """Limits lookups and budgets, answered by the limits actor."""
+
+    def __init__(self, ctx: RuntimeContext) -> None:
+        self._ctx = ctx
+
+    @property
+    def _ref(self) -> ActorRef[Any]:
+        return self._ctx.refs["limits"]
+
+    async def lookup(self, name: str, host: str | None = None) -> ModelLimits:
+        """The limits of ``name``: override > server facts > database > family > default.
+
+        Server facts come from ``host`` (else any host that has the model), or from the
+        inventory's cache when the host is offline. ``source`` / ``sources`` say where each
+        value came from. Raises ``InvalidModelName``, ``InvalidHost``, or ``LimitsDataError``
+        for an invalid override.
+        """
+        answer: ModelLimits = await self._ref.ask(LookupLimits(name, host))
+        return answer
+
+    async def lookup_many(
+        self, names: Iterable[str], host: str | None = None
+    ) -> dict[str, ModelLimits]:
+        """:meth:`lookup` for many names, at most :data:`LOOKUP_CONCURRENCY` at a time.
+
+        Keyed by the names as given; a name whose lookup raises an ``OllmError`` is left out.
+        Cancelling cancels every lookup still running.
+        """
+        found: dict[str, ModelLimits] = {}
+        limiter = anyio.CapacityLimiter(LOOKUP_CONCURRENCY)
+
+        async def one(name: str) -> None:
+            async with limiter:
+                try:
+                    found[name] = await self.lookup(name, host)
+                except OllmError:
+                    return
+
+        async with anyio.create_task_group() as tg:
+            for name in dict.fromkeys(names):
+                tg.start_soon(one, name)
+        return found
+
+    async def budget(
+        self,
+        name: str,
+        prompt: int | str | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        prompt_tokens: int | None = None,
+        text: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        max_output: int | None = None,
+        host: str | None = None,
+    ) -> TokenBudget:
+        """The token budget of a request to ``name``, with the ``num_ctx``/``num_predict``
+        options to send.
+
+        Give the prompt as at most one of: ``prompt`` (a token count, a text or chat
+        messages), ``prompt_tokens``, ``text`` or ``messages``; none means an empty prompt.
+        ``options.maxTokens`` and ``providers.ollama.options.numCtx`` from the settings apply.
+        Raises ``PromptTooLarge`` (model, window, prompt size) when the prompt cannot fit,
+        ``ValueError`` when several prompt forms are given or a count is negative, and what
+        :meth:`lookup` raises.
+        """
+        given = [p for p in (prompt, prompt_tokens, text, messages) if p is not None]
+        if len(given) > 1:
+            raise ValueError("give the prompt once: prompt, prompt_tokens, text or messages")
+        chosen: int | str | Sequence[Mapping[str, Any]] = given[0] if given else 0
+        limits = await self.lookup(name, host)
+        settings = self._ctx.settings
+        configured = settings.options.max_tokens
+        num_ctx = settings.providers.ollama.options.num_ctx
+        if isinstance(chosen, int):
+            return compute_budget(
+                limits,
+                prompt_tokens=chosen,
+                max_output=max_output,
+                configured_max_tokens=configured,
+                num_ctx=num_ctx,
+            )
+        return compute_budget_for_prompt(
+            limits,
+            chosen,
+            max_output=max_output,
+            configured_max_tokens=configured,
+            num_ctx=num_ctx,
+        )

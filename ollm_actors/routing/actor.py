@@ -1,0 +1,221 @@
+"""The router actor: picks a model for a profile among the models available now, and caches
+the decision until something it depends on changes.
+
+Candidates are the inventory's models on every host (online ones and, marked stale, the
+cached lists of offline hosts) with what ``/api/ps`` says is loaded, each resolved through the
+limits actor. Selection itself is the pure :func:`~ollm_actors.routing.select.select_model`.
+
+Caching. The candidate list is kept for ``inventory.ttl`` seconds (then the inventory is asked
+again; it decides itself whether to refetch from the hosts). Decisions are kept per
+``(profile, prompt_tokens, require)`` as long as the candidate list they were made from. Both
+are dropped at once on ``inventory.changed``, ``limits.learned``, ``host.online``,
+``host.offline``, ``pull.done`` and ``model.deleted``: bus callbacks tell the actor an
+:class:`~ollm_actors.routing.messages.Invalidate`, which is handled after every message sent
+before the event, so an ask made after a change never sees the old answer. Every answered
+decision is published as ``route.decided`` (payload: the :class:`RouteDecision`).
+
+Output room. With ``prompt_tokens > 0`` a window must also hold the output a request will ask
+for: ``options.maxTokens``, capped by the largest max output of any candidate (see
+:func:`~ollm_actors.routing.candidates_from.output_reserve`).
+"""
+
+from __future__ import annotations
+
+from ollm_actors.errors import HostUnreachable, OllmError
+from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.limits.api import LimitsAPI
+from ollm_actors.limits.database import load_builtin_database
+from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.routing.candidate import Candidate, model_key
+from ollm_actors.routing.candidates_from import (
+    build_candidates,
+    candidate_from_limits,
+    catalog_candidates,
+    output_reserve,
+)
+from ollm_actors.routing.decision import RouteDecision
+from ollm_actors.routing.errors import UnknownProfile
+from ollm_actors.routing.messages import (
+    GetRouterStatistics,
+    Invalidate,
+    RouterMessage,
+    RouterStatistics,
+    SelectModel,
+    SuitedProfiles,
+)
+from ollm_actors.routing.scoring import reject, rules_for
+from ollm_actors.routing.select import normalise_capabilities, select_model
+from ollm_actors.runtime import Actor, Event, InboxFull, handler
+from ollm_actors.runtime.context import RuntimeContext
+
+__all__ = ("INVALIDATING_TOPICS", "RouterActor")
+
+#: bus topics after which cached decisions may be wrong
+INVALIDATING_TOPICS = (
+    "inventory.changed",
+    "limits.learned",
+    "host.online",
+    "host.offline",
+    "pull.done",
+    "model.deleted",
+)
+
+# Distinct (profile, prompt size, require) keys kept before the cache starts over; callers
+# with free-form prompt sizes would otherwise grow it without bound.
+_MAX_DECISIONS = 1024
+
+_DecisionKey = tuple[str, int, tuple[str, ...]]
+
+
+class RouterActor(Actor[RouterMessage]):
+    """Answers :class:`SelectModel`, :class:`SuitedProfiles` and
+    :class:`GetRouterStatistics`; uses the inventory and limits actors (spawned before it)."""
+
+    def __init__(self, ctx: RuntimeContext) -> None:
+        self._ctx = ctx
+
+    async def on_start(self) -> None:
+        settings = self._ctx.settings
+        self._profiles = settings.routing.profiles
+        self._overrides = settings.model.routing.overrides
+        self._enabled = settings.model.routing.enabled
+        self._default_model = settings.model.default
+        self._max_tokens = settings.options.max_tokens
+        self._ttl = settings.inventory.ttl
+        self._inventory = InventoryAPI(self._ctx)
+        self._limits = LimitsAPI(self._ctx)
+        self._candidates: list[Candidate] | None = None
+        self._fetched_at = 0.0
+        self._decisions: dict[_DecisionKey, RouteDecision] = {}
+        self._catalog: list[Candidate] | None = None
+        # Set by a bus callback only when the inbox is too full to take an Invalidate.
+        self._dirty = False
+        self._hits = 0
+        self._misses = 0
+        self._invalidations = 0
+        self._refreshes = 0
+        bus = self._ctx.bus
+        self._unsubscribe = [bus.on(topic, self._on_change) for topic in INVALIDATING_TOPICS]
+
+    async def on_stop(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    def _on_change(self, event: Event) -> None:
+        try:
+            self.ref.tell_nowait(Invalidate(event.topic))
+        except InboxFull:
+            # The flag is read before every selection, so the change is still honoured.
+            self._dirty = True
+        except OllmError:
+            return  # the actor is stopping: there is no cache left to drop
+
+    def _drop(self) -> None:
+        self._candidates = None
+        self._decisions.clear()
+        self._dirty = False
+
+    async def _current(self) -> list[Candidate]:
+        """The candidate list, rebuilt when dropped or older than ``inventory.ttl``.
+
+        Raises ``HostUnreachable`` when no host has any data (online or cached).
+        """
+        if self._dirty or (
+            self._candidates is not None and self.now() - self._fetched_at >= self._ttl
+        ):
+            self._drop()
+        if self._candidates is None:
+            started = self.now()
+            self._candidates = await self._fetch()
+            self._fetched_at = started
+            self._refreshes += 1
+        return self._candidates
+
+    async def _fetch(self) -> list[Candidate]:
+        snapshot = await self._inventory.snapshot()
+        try:
+            loaded = await self._inventory.list_loaded()
+        except HostUnreachable:
+            loaded = []
+        names_by_host: dict[str, list[str]] = {}
+        for info in snapshot.models:
+            names_by_host.setdefault(info.host, []).append(info.name)
+        resolved = {}
+        for host, names in names_by_host.items():
+            found = await self._limits.lookup_many(names, host)
+            resolved.update({(host, name): limits for name, limits in found.items()})
+        return build_candidates(snapshot, resolved, loaded)
+
+    def _catalog_candidates(self) -> list[Candidate]:
+        if self._catalog is None:
+            self._catalog = catalog_candidates(load_builtin_database())
+        return self._catalog
+
+    @handler
+    async def _select(self, msg: SelectModel) -> RouteDecision:
+        if msg.profile not in self._profiles:
+            raise UnknownProfile(msg.profile, self._profiles)
+        require = normalise_capabilities(msg.require)
+        prompt_tokens = max(msg.prompt_tokens, 0)
+        key = (msg.profile, prompt_tokens, tuple(sorted(require)))
+        candidates = await self._current()
+        decision = self._decisions.get(key)
+        if decision is None:
+            self._misses += 1
+            decision = select_model(
+                msg.profile,
+                candidates,
+                profiles=self._profiles,
+                overrides=self._overrides,
+                prompt_tokens=prompt_tokens,
+                reserve_output=output_reserve(
+                    prompt_tokens,
+                    self._max_tokens,
+                    candidates,
+                    generative="embedding" not in require
+                    and "embedding" not in self._profiles[msg.profile].requiredCapabilities,
+                ),
+                require=require,
+                routing_enabled=self._enabled,
+                default_model=self._default_model,
+                catalog=self._catalog_candidates(),
+            )
+            if len(self._decisions) >= _MAX_DECISIONS:
+                self._decisions.clear()
+            self._decisions[key] = decision
+        else:
+            self._hits += 1
+        self._ctx.bus.publish("route.decided", decision)
+        return decision
+
+    @handler
+    async def _suits(self, msg: SuitedProfiles) -> list[str]:
+        wanted = parse_model_name(msg.name)
+        try:
+            installed = [c for c in await self._current() if model_key(c.name) == wanted.key]
+        except HostUnreachable:
+            installed = []
+        if not installed:
+            limits = await self._limits.lookup(msg.name)
+            installed = [candidate_from_limits(limits)]
+        return [
+            name
+            for name, profile in self._profiles.items()
+            if any(reject(c, rules_for(name, profile)) is None for c in installed)
+        ]
+
+    @handler
+    async def _statistics(self, msg: GetRouterStatistics) -> RouterStatistics:
+        return RouterStatistics(
+            hits=self._hits,
+            misses=self._misses,
+            invalidations=self._invalidations,
+            refreshes=self._refreshes,
+            cached_decisions=len(self._decisions),
+            candidates=len(self._candidates or ()),
+        )
+
+    @handler
+    async def _invalidate(self, msg: Invalidate) -> None:
+        self._invalidations += 1
+        self._drop()

@@ -1,0 +1,99 @@
+"""Helpers for tests of code that embeds ollm-actors (and for this project's own tests).
+
+``hermetic_settings()`` builds settings that ignore the user's files and environment;
+``runtime_context()`` gives an actor system and the shared services for spawning actors
+one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from ollm_actors.config import load_settings
+from ollm_actors.config.model import Settings
+from ollm_actors.ollama.pool import HostPool
+from ollm_actors.runtime.bus import EventBus
+from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.runtime.supervision import ActorSystem
+
+__all__ = ("hermetic_settings", "running_tasks", "runtime_context")
+
+
+def running_tasks() -> set[object]:
+    """Every task alive in the current event loop, under asyncio or trio.
+
+    Compare the sets before and after an operation to prove that it left no task behind.
+    """
+    import sniffio
+
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        found: set[object] = set()
+        root = trio.lowlevel.current_root_task()
+        pending = [] if root is None else [root]
+        while pending:
+            task = pending.pop()
+            found.add(task)
+            for nursery in task.child_nurseries:
+                pending.extend(nursery.child_tasks)
+        return found
+    import asyncio
+
+    return set(asyncio.all_tasks())
+
+
+def hermetic_settings(
+    hosts: Sequence[str],
+    cache_dir: Path | str,
+    overrides: Mapping[str, object] | None = None,
+) -> Settings:
+    """Settings that use only ``hosts`` and ``cache_dir`` (plus ``overrides``): no user file,
+    no project file, no environment variables."""
+    merged: dict[str, object] = {
+        "providers.ollama.host": hosts[0],
+        "providers.ollama.hosts": list(hosts),
+        "cache.dir": str(cache_dir),
+    }
+    merged.update(overrides or {})
+    # An empty user file of our own, so a developer's real settings never leak into tests.
+    user_file = Path(cache_dir) / "settings.yaml"
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    user_file.touch()
+    return load_settings(user_file, env={}, overrides=merged, cwd=Path(cache_dir))
+
+
+@asynccontextmanager
+async def runtime_context(
+    settings: Settings, *, clock: Any = None
+) -> AsyncIterator[tuple[RuntimeContext, ActorSystem]]:
+    """A runtime context and an empty actor system, for tests that spawn actors one by one.
+
+    Spawn in the runtime's order (inventory, limits, downloads, router) and store each ref in
+    ``ctx.refs[name]``.
+    """
+    import anyio
+
+    from ollm_actors.runtime.runtime import default_cache_dir
+
+    provider = settings.providers.ollama
+    async with AsyncExitStack() as stack:
+        hosts = await stack.enter_async_context(
+            HostPool(
+                settings.hosts(),
+                connect_timeout=provider.timeouts.connect,
+                read_timeout=provider.timeouts.read,
+            )
+        )
+        ctx = RuntimeContext(
+            settings=settings,
+            bus=EventBus(),
+            hosts=hosts,
+            cache_dir=default_cache_dir(settings),
+            clock=clock or anyio.current_time,
+        )
+        system = await stack.enter_async_context(ActorSystem(clock=ctx.clock))
+        yield ctx, system

@@ -1,0 +1,134 @@
+"""Helpers for inventory tests: an inventory actor on its own, a fake clock, event capture."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+
+from ollm_actors.config.model import Settings
+from ollm_actors.inventory.actor import InventoryActor
+from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.ollama.pool import HostPool
+from ollm_actors.runtime import ActorSystem, Event
+from ollm_actors.runtime.bus import EventBus
+from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.testing import hermetic_settings
+
+_REPO = str(Path(__file__).resolve().parents[2])
+
+FAST: dict[str, object] = {
+    "inventory.probe.initial": 0.01,
+    "inventory.probe.max": 0.05,
+    "providers.ollama.timeouts.connect": 2.0,
+    "providers.ollama.timeouts.read": 5.0,
+}
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def settings_for(
+    urls: list[str],
+    tmp_path: Path,
+    overrides: Mapping[str, object] | None = None,
+    cache: Path | None = None,
+) -> Settings:
+    merged = dict(FAST)
+    merged.update(overrides or {})
+    settings = hermetic_settings(urls, tmp_path / "cfg", overrides=merged)
+    if cache is not None:
+        import msgspec
+
+        settings = msgspec.structs.replace(
+            settings, cache=msgspec.structs.replace(settings.cache, dir=str(cache))
+        )
+    return settings
+
+
+class Recorder:
+    """Every event of the bus, in order (a callback: it sees events as they are published)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.events: list[Event] = []
+        bus.on("*", self.events.append)
+
+    def topics(self, prefix: str = "") -> list[str]:
+        return [e.topic for e in self.events if e.topic.startswith(prefix)]
+
+
+@asynccontextmanager
+async def context(
+    settings: Settings, *, clock: FakeClock | None = None
+) -> AsyncIterator[tuple[RuntimeContext, ActorSystem]]:
+    """A runtime context (cache dir from ``cache.dir``) and an empty actor system."""
+    provider = settings.providers.ollama
+    async with HostPool(
+        settings.hosts(),
+        connect_timeout=provider.timeouts.connect,
+        read_timeout=provider.timeouts.read,
+    ) as hosts:
+        ctx = RuntimeContext(
+            settings=settings,
+            bus=EventBus(),
+            hosts=hosts,
+            cache_dir=Path(settings.cache.dir) if settings.cache.dir else None,
+            clock=clock or anyio.current_time,
+        )
+        async with ActorSystem(clock=ctx.clock) as system:
+            yield ctx, system
+
+
+async def spawn_inventory(ctx: RuntimeContext, system: ActorSystem) -> InventoryAPI:
+    ctx.refs["inventory"] = await system.spawn(lambda: InventoryActor(ctx), name="inventory")
+    return InventoryAPI(ctx)
+
+
+@asynccontextmanager
+async def inventory(
+    settings: Settings, *, clock: FakeClock | None = None
+) -> AsyncIterator[tuple[RuntimeContext, InventoryAPI, Recorder]]:
+    """An inventory actor alone, with a recorder of every event since before it started."""
+    async with context(settings, clock=clock) as (ctx, system):
+        recorder = Recorder(ctx.bus)
+        api = await spawn_inventory(ctx, system)
+        yield ctx, api, recorder
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (connections to it are refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def run_ollm(*args: str, cache: Path) -> tuple[int, str, str]:
+    """Run ``python -m ollm_actors ARGS`` with only ``cache`` as state; (code, stdout, stderr)."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLM_", "OLLAMA_"))}
+    env["OLLM_CACHE_DIR"] = str(cache)
+    settings_file = cache.parent / "empty-settings.yaml"
+    settings_file.touch()
+    env["OLLM_CONFIG"] = str(settings_file)
+    env["PYTHONPATH"] = _REPO
+    result = await anyio.run_process(
+        [sys.executable, "-m", "ollm_actors", *args], env=env, check=False, cwd=cache.parent
+    )
+    return result.returncode, result.stdout.decode(), result.stderr.decode()
