@@ -83,11 +83,25 @@ def main_options(
 def emulator(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 11434,
     bind: Annotated[str, typer.Option("--bind", help="Address to listen on.")] = "127.0.0.1",
+    pace: Annotated[
+        float,
+        typer.Option("--pace", min=0.0, help="Seconds between two lines of a pull.", metavar="S"),
+    ] = 0.0,
+    steps: Annotated[
+        int,
+        typer.Option("--steps", min=1, help="Progress lines per weights layer of a pull."),
+    ] = 10,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Start with no model installed.")
+    ] = False,
 ) -> None:
     """Serve the bundled Ollama-compatible emulator (for tests and demos)."""
-    from ollm_actors.emulator import serve_forever
+    from ollm_actors.emulator import EmulatorState, serve_forever
 
-    serve_forever(port, host=bind)
+    state = EmulatorState.empty() if empty else EmulatorState.default()
+    state.pull_line_delay = pace
+    state.pull_steps_per_layer = steps
+    serve_forever(port, host=bind, state=state)
 
 
 def _register_subcommands() -> None:
@@ -105,6 +119,9 @@ def _register_subcommands() -> None:
 
     pull_cmd.register(app)
     rm_cmd.register(app)
+    from ollm_actors.cli import demo_cmd
+
+    demo_cmd.register(app)
 
 
 _register_subcommands()

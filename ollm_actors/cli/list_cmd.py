@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ollm_actors.inventory.types import InventorySnapshot, ModelInfo
     from ollm_actors.limits.resolve import ModelLimits
 
-__all__ = ("caps_text", "register", "sort_models", "stale_warnings")
+__all__ = ("caps_text", "models_table", "register", "sort_models", "stale_warnings")
 
 _CAPS = ("tools", "vision", "embedding", "thinking")
 _SORTS = ("name", "size", "modified")
@@ -60,7 +60,8 @@ def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
     return lines
 
 
-def _table(models: list[ModelInfo], limits: dict[str, ModelLimits]) -> str:
+def models_table(models: list[ModelInfo], limits: dict[str, ModelLimits]) -> str:
+    """The human `ollm list` table."""
     from ollm_actors.cli.format import human_bytes, relative_time, render_table
     from ollm_actors.ollama.types import parse_time
 
@@ -123,4 +124,4 @@ def register(app: typer.Typer) -> None:
         if state.json:
             state.print_json({"hosts": snapshot.hosts, "models": models})
             return
-        typer.echo(_table(models, limits))
+        typer.echo(models_table(models, limits))

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ollm_actors.errors import OllmError
     from ollm_actors.runtime.runtime import Runtime
 
-__all__ = ("PLAIN_EVERY", "register")
+__all__ = ("PLAIN_EVERY", "choose_view", "pull_names", "register")
 
 #: seconds between two plain progress lines of one model while its phase does not change
 PLAIN_EVERY = 5.0
@@ -152,10 +152,11 @@ class _LiveView:
         self._progress.stop()
 
 
-def _choose_view(state: CliState) -> _View:
+def choose_view(*, json: bool) -> _View:
+    """NDJSON for scripts; live bars on a colour terminal; plain lines otherwise."""
     import anyio
 
-    if state.json:
+    if json:
         return _JsonView()
     if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
         return _LiveView()
@@ -228,7 +229,7 @@ def register(app: typer.Typer) -> None:
         from ollm_actors.errors import OllmError, PullCancelled
 
         state: CliState = ctx.find_root().obj
-        view = _choose_view(state)
+        view = choose_view(json=state.json)
 
         async def body(rt: Runtime) -> dict[str, PullResult | OllmError]:
             return await pull_names(rt, names, view)

@@ -17,8 +17,14 @@ __all__ = ("register", "show_json", "show_text")
 _LICENSE_LINES = 2
 
 
-def show_json(details: ModelDetails, limits: ModelLimits) -> dict[str, Any]:
-    """The ``ollm show --json`` document (interface shape, plus the server's facts)."""
+def show_json(
+    details: ModelDetails, limits: ModelLimits, profiles: list[str]
+) -> dict[str, Any]:
+    """The ``ollm show --json`` document (interface shape, plus the server's facts).
+
+    ``profiles`` are the routing profiles the model suits (its capabilities and window meet
+    theirs); ``recommended_profiles`` are the ones the model database names for it.
+    """
     from ollm_actors.cli.limits_cmd import capabilities_json
 
     return {
@@ -30,7 +36,8 @@ def show_json(details: ModelDetails, limits: ModelLimits) -> dict[str, Any]:
         "context_window": limits.context_window,
         "max_output_tokens": limits.max_output_tokens,
         "capabilities": capabilities_json(limits),
-        "profiles": list(limits.profiles),
+        "profiles": profiles,
+        "recommended_profiles": list(limits.profiles),
         "limits_source": limits.source,
         "matched_pattern": limits.matched_pattern,
         "digest": details.digest,
@@ -55,7 +62,7 @@ def _section(title: str, rows: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
-def show_text(details: ModelDetails, limits: ModelLimits) -> str:
+def show_text(details: ModelDetails, limits: ModelLimits, profiles: list[str]) -> str:
     """Sections like `ollama show`: Model, Capabilities, Limits, Profiles, Parameters,
     License (its first lines)."""
     model_rows = [
@@ -84,8 +91,13 @@ def show_text(details: ModelDetails, limits: ModelLimits) -> str:
     lines = _section("Model", model_rows)
     lines += ["  Capabilities", *[f"    {c}" for c in caps], ""]
     lines += _section("Limits", limit_rows)
-    if limits.profiles:
-        lines += ["  Profiles", *[f"    {p}" for p in limits.profiles], ""]
+    if profiles:
+        recommended = set(limits.profiles)
+        lines += [
+            "  Profiles it suits",
+            *[f"    {p}{'  (recommended)' if p in recommended else ''}" for p in profiles],
+            "",
+        ]
     lines += _section("Parameters", [(k, v.strip()) for k, v in params])
     if shown_license:
         lines += ["  License", *[f"    {line}" for line in shown_license], ""]
@@ -116,9 +128,12 @@ def register(app: typer.Typer) -> None:
         from ollm_actors.cli.run import run_async
 
         details, limits = run_async(state, body)
+        from ollm_actors.routing.suits import suited_profiles
+
+        profiles = suited_profiles(limits, settings.routing.profiles)
         if details.stale:
             state.warn(f"{details.host} is offline; showing the facts cached for {details.name}")
         if state.json:
-            state.print_json(show_json(details, limits))
+            state.print_json(show_json(details, limits, profiles))
             return
-        typer.echo(show_text(details, limits))
+        typer.echo(show_text(details, limits, profiles))

@@ -38,6 +38,10 @@ async def test_show_json_and_sections(tmp_path: Path) -> None:
             assert document["context_window"] == 131072
             assert document["limits_source"] == "server"
             assert document["capabilities"]["tools"] is True
+            # 131072 tokens, tools, no vision, not an embedding model:
+            assert {"general", "code", "tools", "long-context"} <= set(document["profiles"])
+            assert "vision" not in document["profiles"]
+            assert "embedding" not in document["profiles"]
             assert set(document["capabilities"]) == {
                 "completion",
                 "tools",
@@ -52,7 +56,9 @@ async def test_show_json_and_sections(tmp_path: Path) -> None:
                 "show", "llama3.1:8b", "--host", emu.url, cache=tmp_path / "c"
             )
             assert code == 0, err
-            for section in ("Model", "Capabilities", "Limits", "Parameters", "License"):
+            for section in (
+                "Model", "Capabilities", "Limits", "Profiles it suits", "Parameters", "License"
+            ):
                 assert f"  {section}" in out.splitlines()
 
             code, out, err = await run_ollm(
