@@ -102,7 +102,9 @@ class ListedModel(msgspec.Struct, frozen=True, gc=False):
     remote_host: str | None = None
 
     def __post_init__(self) -> None:
-        _fill_names(self)
+        # Current servers send both: skip the call on the hot path of a 5,000-model list.
+        if not (self.name and self.model):
+            _fill_names(self)
 
     @property
     def modified(self) -> datetime | None:
@@ -208,7 +210,9 @@ class RunningModel(msgspec.Struct, frozen=True, gc=False):
     context_length: int | None = None
 
     def __post_init__(self) -> None:
-        _fill_names(self)
+        # Current servers send both: skip the call on the hot path of a 5,000-model list.
+        if not (self.name and self.model):
+            _fill_names(self)
 
     @property
     def expires(self) -> datetime | None:
