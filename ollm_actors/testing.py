@@ -7,16 +7,13 @@ one by one.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from ollm_actors.config import load_settings
 from ollm_actors.config.model import Settings
-from ollm_actors.ollama.pool import HostPool
-from ollm_actors.runtime.bus import EventBus
-from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.runtime.context import RuntimeContext, open_context
 from ollm_actors.runtime.supervision import ActorSystem
 
 __all__ = ("hermetic_settings", "running_tasks", "runtime_context")
@@ -68,32 +65,12 @@ def hermetic_settings(
 
 @asynccontextmanager
 async def runtime_context(
-    settings: Settings, *, clock: Any = None
+    settings: Settings, *, clock: Callable[[], float] | None = None
 ) -> AsyncIterator[tuple[RuntimeContext, ActorSystem]]:
     """A runtime context and an empty actor system, for tests that spawn actors one by one.
 
     Spawn in the runtime's order (inventory, limits, downloads, router) and store each ref in
     ``ctx.refs[name]``.
     """
-    import anyio
-
-    from ollm_actors.runtime.runtime import default_cache_dir
-
-    provider = settings.providers.ollama
-    async with AsyncExitStack() as stack:
-        hosts = await stack.enter_async_context(
-            HostPool(
-                settings.hosts(),
-                connect_timeout=provider.timeouts.connect,
-                read_timeout=provider.timeouts.read,
-            )
-        )
-        ctx = RuntimeContext(
-            settings=settings,
-            bus=EventBus(),
-            hosts=hosts,
-            cache_dir=default_cache_dir(settings),
-            clock=clock or anyio.current_time,
-        )
-        system = await stack.enter_async_context(ActorSystem(clock=ctx.clock))
-        yield ctx, system
+    async with open_context(settings, clock=clock) as pair:
+        yield pair

@@ -9,32 +9,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-import anyio
 
 from ollm_actors.config.model import Settings
 from ollm_actors.inventory.actor import InventoryActor
 from ollm_actors.inventory.api import InventoryAPI
-from ollm_actors.ollama.pool import HostPool
-from ollm_actors.runtime.bus import EventBus
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.runtime.supervision import ActorSystem
+from ollm_actors.runtime.context import RuntimeContext, open_context
 
 if TYPE_CHECKING:
     from ollm_actors.limits.api import LimitsAPI
 
-__all__ = ("InventorySession", "cache_dir_for", "open_inventory")
-
-
-def cache_dir_for(settings: Settings) -> Path:
-    """``cache.dir`` (``OLLM_CACHE_DIR``) if set, else the platform's user cache dir."""
-    if settings.cache.dir:
-        return Path(settings.cache.dir).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("ollm", appauthor=False))
+__all__ = ("InventorySession", "open_inventory")
 
 
 class InventorySession:
@@ -55,28 +40,15 @@ async def open_inventory(
     Leaving the block stops them (pending cache writes are flushed) and closes every host
     client; no task outlives it.
     """
-    provider = settings.providers.ollama
-    async with HostPool(
-        settings.hosts(),
-        connect_timeout=provider.timeouts.connect,
-        read_timeout=provider.timeouts.read,
-    ) as hosts:
-        ctx = RuntimeContext(
-            settings=settings,
-            bus=EventBus(),
-            hosts=hosts,
-            cache_dir=cache_dir_for(settings),
-            clock=anyio.current_time,
+    async with open_context(settings) as (ctx, system):
+        ctx.refs["inventory"] = await system.spawn(
+            lambda: InventoryActor(ctx, follow_pulls=False), name="inventory"
         )
-        async with ActorSystem(clock=ctx.clock) as system:
-            ctx.refs["inventory"] = await system.spawn(
-                lambda: InventoryActor(ctx), name="inventory"
-            )
-            limits: LimitsAPI | None = None
-            if with_limits:
-                from ollm_actors.limits.actor import LimitsActor
-                from ollm_actors.limits.api import LimitsAPI
+        limits: LimitsAPI | None = None
+        if with_limits:
+            from ollm_actors.limits.actor import LimitsActor
+            from ollm_actors.limits.api import LimitsAPI
 
-                ctx.refs["limits"] = await system.spawn(lambda: LimitsActor(ctx), name="limits")
-                limits = LimitsAPI(ctx)
-            yield InventorySession(ctx, InventoryAPI(ctx), limits)
+            ctx.refs["limits"] = await system.spawn(lambda: LimitsActor(ctx), name="limits")
+            limits = LimitsAPI(ctx)
+        yield InventorySession(ctx, InventoryAPI(ctx), limits)

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
-
-import anyio
 
 from ollm_actors.config.model import Settings
 from ollm_actors.downloads.actor import DownloadsActor
@@ -21,25 +18,15 @@ from ollm_actors.inventory.actor import InventoryActor
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.limits.actor import LimitsActor
 from ollm_actors.limits.api import LimitsAPI
-from ollm_actors.ollama.pool import HostPool
 from ollm_actors.routing.actor import RouterActor
 from ollm_actors.routing.api import RouterAPI
 from ollm_actors.runtime.bus import EventBus
 from ollm_actors.runtime.cell import ActorStatistics
-from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.runtime.context import RuntimeContext, open_context
 from ollm_actors.runtime.models_api import ModelsAPI
 from ollm_actors.runtime.supervision import ActorSystem, RestartPolicy
 
-__all__ = ("Runtime", "default_cache_dir", "open_runtime")
-
-
-def default_cache_dir(settings: Settings) -> Path:
-    """``cache.dir`` (``OLLM_CACHE_DIR``) if set, else the platform's user cache dir."""
-    if settings.cache.dir:
-        return Path(settings.cache.dir).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("ollm", appauthor=False))
+__all__ = ("Runtime", "open_runtime")
 
 
 class Runtime:
@@ -82,30 +69,17 @@ async def open_runtime(
         from ollm_actors.config import load_settings
 
         settings = load_settings()
-    provider = settings.providers.ollama
     policy = restart or RestartPolicy()
-    async with HostPool(
-        settings.hosts(),
-        connect_timeout=provider.timeouts.connect,
-        read_timeout=provider.timeouts.read,
-    ) as hosts:
-        ctx = RuntimeContext(
-            settings=settings,
-            bus=EventBus(),
-            hosts=hosts,
-            cache_dir=default_cache_dir(settings),
-            clock=clock or anyio.current_time,
-        )
-        async with ActorSystem(clock=ctx.clock) as system:
-            for name, factory in (
-                ("inventory", InventoryActor),
-                ("limits", LimitsActor),
-                ("downloads", DownloadsActor),
-                ("router", RouterActor),
-            ):
-                ctx.refs[name] = await system.spawn(
-                    lambda factory=factory: factory(ctx),  # type: ignore[misc]
-                    name=name,
-                    restart=policy,
-                )
-            yield Runtime(ctx, system)
+    async with open_context(settings, clock=clock) as (ctx, system):
+        for name, factory in (
+            ("inventory", InventoryActor),
+            ("limits", LimitsActor),
+            ("downloads", DownloadsActor),
+            ("router", RouterActor),
+        ):
+            ctx.refs[name] = await system.spawn(
+                lambda factory=factory: factory(ctx),  # type: ignore[misc]
+                name=name,
+                restart=policy,
+            )
+        yield Runtime(ctx, system)

@@ -11,11 +11,10 @@ import anyio
 from ollm_actors.config.model import Settings
 from ollm_actors.inventory.actor import InventoryActor
 from ollm_actors.inventory.api import InventoryAPI
-from ollm_actors.ollama.pool import HostPool
 from ollm_actors.runtime import ActorSystem, Event
 from ollm_actors.runtime.bus import EventBus
 from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.testing import hermetic_settings
+from ollm_actors.testing import hermetic_settings, runtime_context
 
 _REPO = str(Path(__file__).resolve().parents[2])
 
@@ -74,21 +73,8 @@ async def context(
     settings: Settings, *, clock: FakeClock | None = None
 ) -> AsyncIterator[tuple[RuntimeContext, ActorSystem]]:
     """A runtime context (cache dir from ``cache.dir``) and an empty actor system."""
-    provider = settings.providers.ollama
-    async with HostPool(
-        settings.hosts(),
-        connect_timeout=provider.timeouts.connect,
-        read_timeout=provider.timeouts.read,
-    ) as hosts:
-        ctx = RuntimeContext(
-            settings=settings,
-            bus=EventBus(),
-            hosts=hosts,
-            cache_dir=Path(settings.cache.dir) if settings.cache.dir else None,
-            clock=clock or anyio.current_time,
-        )
-        async with ActorSystem(clock=ctx.clock) as system:
-            yield ctx, system
+    async with runtime_context(settings, clock=clock) as pair:
+        yield pair
 
 
 async def spawn_inventory(ctx: RuntimeContext, system: ActorSystem) -> InventoryAPI:
