@@ -27,7 +27,7 @@ from ollm_actors.errors import (
 )
 from ollm_actors.ollama._errors import HTTPX_ERRORS, translate_error, translate_errors
 from ollm_actors.ollama._lazy_trio import import_httpcore
-from ollm_actors.ollama.hosts import OllamaHost, parse_host
+from ollm_actors.ollama.hosts import OllamaHost, parse_host, redact_url
 from ollm_actors.ollama.names import parse_model_name
 from ollm_actors.ollama.types import (
     DeleteRequest,
@@ -226,6 +226,10 @@ class OllamaClient:
         authorization = f"Bearer {self._api_key}" if self._api_key else self.host.auth
         if authorization is not None:
             headers["Authorization"] = authorization
+        # Loading the CA bundle costs ~50-150 ms, most of a CLI command's start; a plain-http
+        # host never uses it. Such a client follows no redirect (one to https would then go
+        # unverified): _check_status names the new address instead.
+        secure = self.host.scheme == "https"
         self._http = httpx.AsyncClient(
             base_url=self.host.url,
             headers=headers,
@@ -237,7 +241,8 @@ class OllamaClient:
             ),
             transport=self._transport,
             trust_env=False,
-            follow_redirects=True,
+            follow_redirects=secure,
+            verify=secure,
         )
         return self
 
@@ -285,10 +290,27 @@ class OllamaClient:
         client = self._client
         with self._translating(endpoint):
             response = await client.request(method, endpoint, content=body)
-        self._check_status(response.status_code, response.content, endpoint, model)
+        self._check_status(
+            response.status_code, response.content, endpoint, model, response.headers
+        )
         return response.content
 
-    def _check_status(self, status: int, body: bytes, endpoint: str, model: str | None) -> None:
+    def _check_status(
+        self,
+        status: int,
+        body: bytes,
+        endpoint: str,
+        model: str | None,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        if 300 <= status < 400:
+            location = headers.get("location", "elsewhere") if headers is not None else "elsewhere"
+            raise ServerError(
+                self.host.display,
+                endpoint,
+                status,
+                f"redirected to {redact_url(location)}; use that address as the host",
+            )
         if status < 400:
             return
         if status == 404 and model is not None:
@@ -383,10 +405,12 @@ class OllamaClient:
             response = await client.send(request, stream=True)
         lines: PullLines | None = None
         try:
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 with self._translating("/api/pull"):
                     error_body = await response.aread()
-                self._check_status(response.status_code, error_body, "/api/pull", model)
+                self._check_status(
+                    response.status_code, error_body, "/api/pull", model, response.headers
+                )
             lines = PullLines(self, response, model)
             yield lines
         finally:

@@ -382,3 +382,19 @@ async def test_client_must_be_open() -> None:
     client = OllamaClient("127.0.0.1:9")
     with pytest.raises(RuntimeError, match="not open"):
         await client.ps()
+
+
+async def test_plain_http_host_does_not_follow_a_redirect() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            301, headers={"Location": "https://user:secret@proxy.example/api/tags"}
+        )
+
+    async with OllamaClient(
+        "http://127.0.0.1:11434", transport=httpx.MockTransport(handler)
+    ) as client:
+        with pytest.raises(ServerError) as info:
+            await client.list_models()
+    assert info.value.status == 301
+    assert "use that address as the host" in str(info.value)
+    assert "secret" not in str(info.value)
