@@ -16,13 +16,16 @@ import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.abc import TaskStatus
 
 from ollm_actors import NoModelAvailable, Settings, estimate_tokens, load_settings, open_runtime
 from ollm_actors.runtime import Subscription
+
+if TYPE_CHECKING:
+    from ollm_actors import PullEvent, Runtime
 
 Out = Callable[[str], None]
 
@@ -53,7 +56,7 @@ async def log_events(
         out(f"  [event] {event.topic}: {getattr(event.payload, 'model', '')}")
 
 
-async def handle_task(rt: Any, task_type: str, prompt: str, out: Out) -> dict[str, Any]:
+async def handle_task(rt: Runtime, task_type: str, prompt: str, out: Out) -> dict[str, Any]:
     profile = rt.router.get_profile(task_type)
     tokens = estimate_tokens(prompt)
     try:
@@ -64,9 +67,15 @@ async def handle_task(rt: Any, task_type: str, prompt: str, out: Out) -> dict[st
             raise
         out(f"{task_type}: no installed model fits profile '{profile.name}'; pulling {name}")
 
-        def show(progress: Any) -> None:
+        shown: set[int] = set()
+
+        def show(progress: PullEvent) -> None:
+            # Progress events come many a second; a line per new whole percent is enough.
             if progress.total:
-                out(f"  pulling {name}: {progress.completed * 100 // progress.total}%")
+                percent = progress.completed * 100 // progress.total
+                if percent not in shown:
+                    shown.add(percent)
+                    out(f"  pulling {name}: {percent}%")
 
         await rt.models.pull_model(name, on_progress=show)
         decision = await rt.router.select_model(profile.name, prompt_tokens=tokens)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from typing import Any
 
 import msgspec
 
-from ollm_actors.errors import OllmError
+from ollm_actors.errors import OllmError, ProtocolError
 
 _encoder = msgspec.json.Encoder()
 
@@ -29,8 +30,20 @@ def warn(text: str) -> None:
     _stderr_console().print(f"[yellow]warning:[/yellow] {text}", markup=True)
 
 
-def report_error(error: OllmError, *, as_json: bool, verbose: bool) -> None:
-    """``--json``: ``{"error": {...facts}}`` on stdout; else one red line on stderr.
+def error_text(error: OllmError, context: str | None = None) -> str:
+    """The text of an error line: ``context: `` first when given, and the kind of failure
+    named where the message alone does not say it (a protocol error)."""
+    text = str(error)
+    if isinstance(error, ProtocolError):
+        text = f"protocol error: {text}"
+    return f"{context}: {text}" if context else text
+
+
+def report_error(
+    error: OllmError, *, as_json: bool, verbose: bool, context: str | None = None
+) -> None:
+    """``--json``: ``{"error": {...facts}}`` on stdout; else one red line on stderr
+    (see :func:`error_text` for ``context``).
 
     The traceback is shown only with ``-v``.
     """
@@ -41,4 +54,43 @@ def report_error(error: OllmError, *, as_json: bool, verbose: bool) -> None:
     if not as_json:
         from rich.markup import escape
 
-        _stderr_console().print(f"[bold red]error:[/bold red] {escape(str(error))}")
+        line = escape(error_text(error, context))
+        _stderr_console().print(f"[bold red]error:[/bold red] {line}")
+
+
+class _StderrWarnings(logging.Handler):
+    """The library's log records as ``warning: ...`` lines on the current ``sys.stderr``.
+
+    Looked up at each record, so a test that swaps ``sys.stderr`` still sees them; the
+    traceback a record carries is shown only with ``-v``.
+    """
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__(logging.INFO if verbose else logging.WARNING)
+        self.verbose = verbose
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            if self.verbose and record.exc_info:
+                text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def show_library_warnings(*, verbose: bool) -> None:
+    """Route the ``ollm_actors`` loggers to stderr as one-line warnings (idempotent).
+
+    Without a handler Python's last-resort one would print bare messages, and tracebacks of
+    records that carry one (a handler anywhere on the logger's chain turns it off).
+    """
+    logger = logging.getLogger("ollm_actors")
+    for handler in logger.handlers:
+        if isinstance(handler, _StderrWarnings):
+            handler.verbose = verbose
+            handler.setLevel(logging.INFO if verbose else logging.WARNING)
+            return
+    logger.addHandler(_StderrWarnings(verbose))
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)

@@ -226,7 +226,13 @@ def register(app: typer.Typer) -> None:
         """Pull models (several at once) with live progress."""
         from ollm_actors.cli.output import report_error
         from ollm_actors.cli.run import run_with_runtime
-        from ollm_actors.errors import OllmError, PullCancelled
+        from ollm_actors.errors import (
+            InvalidModelName,
+            ModelNotFound,
+            OllmError,
+            PullCancelled,
+            PullFailed,
+        )
 
         state: CliState = ctx.find_root().obj
         view = choose_view(json=state.json)
@@ -238,12 +244,21 @@ def register(app: typer.Typer) -> None:
             outcomes = run_with_runtime(state, body)
         finally:
             view.close()
-        failures = [o for o in outcomes.values() if isinstance(o, OllmError)]
+        failed = {n: o for n, o in outcomes.items() if isinstance(o, OllmError)}
         if not state.json:
-            for failure in failures:
+            for name, failure in failed.items():
                 if not isinstance(failure, PullCancelled):
-                    report_error(failure, as_json=False, verbose=state.verbose)
-        if any(isinstance(f, PullCancelled) for f in failures):
+                    # Errors of the wire (server, protocol) do not say which pull they ended.
+                    named = isinstance(failure, PullFailed | InvalidModelName | ModelNotFound)
+                    report_error(
+                        failure,
+                        as_json=False,
+                        verbose=state.verbose,
+                        context=None if named else f"pull of '{name}'",
+                    )
+        if any(isinstance(f, PullCancelled) for f in failed.values()):
             raise SystemExit(130)
-        if failures:
-            raise SystemExit(1)
+        # One kind of failure keeps its own code (2 for a bad name); a mix is a failed run.
+        codes = {f.exit_code for f in failed.values()}
+        if codes:
+            raise SystemExit(codes.pop() if len(codes) == 1 else 1)

@@ -22,6 +22,9 @@ def run_async(state: CliState, body: Callable[[], Awaitable[T]]) -> T:
     """
     import anyio
 
+    from ollm_actors.cli.output import show_library_warnings
+
+    show_library_warnings(verbose=state.verbose)
     try:
         return anyio.run(body, backend="asyncio")
     except OllmError as exc:

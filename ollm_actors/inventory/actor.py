@@ -103,8 +103,11 @@ class _Waiter:
 class InventoryActor(Actor[InventoryMessage]):
     """Owns, per host: installed models, loaded models, last good fetch, online, stale."""
 
-    def __init__(self, ctx: RuntimeContext) -> None:
+    def __init__(self, ctx: RuntimeContext, *, follow_pulls: bool = True) -> None:
+        """``follow_pulls=False`` for a runtime without a downloads actor: no ``pull.*`` or
+        ``model.deleted`` event can reach this bus, so none is listened for."""
         self._ctx = ctx
+        self._follow_pulls = follow_pulls
 
     # life cycle ---------------------------------------------------------------------------
 
@@ -127,10 +130,11 @@ class InventoryActor(Actor[InventoryMessage]):
             await self._load_caches(ctx.cache_dir)
         if self._writer is not None:
             await self.start_task(self._writer.run)
-        self._unsubscribe = [
-            ctx.bus.on("pull.*", self._on_pull_event),
-            ctx.bus.on("model.deleted", self._on_model_deleted),
-        ]
+        if self._follow_pulls:
+            self._unsubscribe = [
+                ctx.bus.on("pull.*", self._on_pull_event),
+                ctx.bus.on("model.deleted", self._on_model_deleted),
+            ]
 
     async def on_stop(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -150,7 +154,15 @@ class InventoryActor(Actor[InventoryMessage]):
             if isinstance(found, HostCacheFile):
                 state.load(found)
             elif isinstance(found, CacheProblem):
-                logger.warning("inventory cache %s set aside: %s", found.path, found.reason)
+                if found.moved_to is None:
+                    logger.warning("inventory cache %s not used: %s", found.path, found.reason)
+                else:
+                    logger.warning(
+                        "inventory cache %s set aside as %s: %s",
+                        found.path,
+                        found.moved_to,
+                        found.reason,
+                    )
                 self._ctx.bus.publish("cache.corrupt", found)
 
     async def _tell_write_failed(self, path: str, reason: str) -> None:

@@ -12,10 +12,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from pyee import EventEmitter
 
 from ollm_actors.runtime.event import CallbackFailed, Event
 from ollm_actors.runtime.subscription import Subscription
@@ -34,6 +33,9 @@ _PREFIX = "topic:"
 _CACHE_LIMIT = 4096
 
 _Targets = tuple[tuple[str, ...], tuple[Subscription, ...]]
+
+if TYPE_CHECKING:
+    from pyee import EventEmitter
 
 
 class BusStatistics(msgspec.Struct, frozen=True):
@@ -57,7 +59,9 @@ class EventBus:
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._emitter = EventEmitter()
+        # pyee is loaded with the first callback: commands that only publish, or only
+        # stream events, start without it.
+        self._emitter: EventEmitter | None = None
         self._callback_patterns: dict[str, int] = {}
         self._subscriptions: list[Subscription] = []
         self._targets: dict[str, _Targets] = {}
@@ -89,7 +93,7 @@ class EventBus:
         for subscription in subscriptions:
             if not subscription.offer(event):
                 self._drop(subscription)
-        if patterns:
+        if patterns and self._emitter is not None:
             self._depth += 1
             try:
                 for pattern in patterns:
@@ -118,7 +122,12 @@ class EventBus:
             except Exception as error:
                 self._report_failure(event, callback, error)
 
-        self._emitter.add_listener(_PREFIX + pattern, guarded)
+        if self._emitter is None:
+            from pyee import EventEmitter
+
+            self._emitter = EventEmitter()
+        emitter = self._emitter
+        emitter.add_listener(_PREFIX + pattern, guarded)
         self._callback_patterns[pattern] = self._callback_patterns.get(pattern, 0) + 1
         self._targets.clear()
         subscribed = True
@@ -128,7 +137,7 @@ class EventBus:
             if not subscribed:
                 return
             subscribed = False
-            self._emitter.remove_listener(_PREFIX + pattern, guarded)
+            emitter.remove_listener(_PREFIX + pattern, guarded)
             remaining = self._callback_patterns[pattern] - 1
             if remaining:
                 self._callback_patterns[pattern] = remaining
