@@ -21,6 +21,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+from _report import record
 
 from ollm_actors.inventory.session import open_inventory
 from ollm_actors.testing import hermetic_settings
@@ -85,6 +86,7 @@ def main() -> None:
             print(f"warm list_models(): {warm * 1e6:8.1f} us/call")
             print(f"httpx GET /api/tags: {plain * 1e6:8.1f} us/call")
             print(f"  speed-up: {plain / warm:.1f}x (target >= 20x)")
+            record("inventory", "warm list_models() vs HTTP GET /api/tags", plain / warm, 20.0)
 
             settings_file = Path(tmp) / "settings.yaml"
             settings_file.touch()
@@ -99,6 +101,13 @@ def main() -> None:
             print(f"ollm list --json:            {ours * 1e3:7.1f} ms (median of {PROCESS_RUNS})")
             print(f"ollama.Client().list():      {theirs * 1e3:7.1f} ms (median of {PROCESS_RUNS})")
             print(f"  ratio: {ours / theirs:.2f} (target <= 0.6)")
+            record(
+                "inventory",
+                "`ollm list --json` process vs ollama one-liner",
+                ours / theirs,
+                0.6,
+                higher_is_better=False,
+            )
     finally:
         child.terminate()
         child.wait(timeout=10)

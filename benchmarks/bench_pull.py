@@ -30,6 +30,7 @@ from pathlib import Path
 
 import anyio
 import ollama
+from _report import record
 
 from ollm_actors.downloads.actor import DownloadsActor
 from ollm_actors.downloads.api import DownloadsAPI
@@ -174,7 +175,10 @@ def main() -> None:
     print(f"{'measure':44} {'ours':>12} {'baseline':>12} {'ratio':>7} {'target':>8}  met?")
     for name, mine, base, target in rows:
         ratio = mine / base
-        met = ratio <= -target if target < 0 else ratio >= target
+        if target < 0:
+            met = record("pull", name, ratio, -target, higher_is_better=False)
+        else:
+            met = record("pull", name, ratio, target)
         shown = f"<={-target:.1f}x" if target < 0 else f">={target:.1f}x"
         verdict = "yes" if met else "NO"
         print(f"{name:44} {mine:12.0f} {base:12.0f} {ratio:7.2f} {shown:>8}  {verdict}")

@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from _report import record
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ollm_actors.routing.candidate import Candidate
@@ -155,6 +157,21 @@ def section_pure() -> None:
     print("* every name distinct (worst case for the per-name caches)")
     ratio = per_candidate[10_000] / per_candidate[1_000]
     print(f"per-candidate cost 10,000 vs 1,000: {ratio:.2f} (≤ ~1.2 means linear)")
+    record(
+        "router",
+        "pure select_model p50 (ms) at 1,000 candidates",
+        p50_at[1_000] * 1e3,
+        TARGET_P50_MS_AT_1000,
+        higher_is_better=False,
+        unit="ms",
+    )
+    record(
+        "router",
+        "per-candidate cost 10,000 vs 1,000 (1 = linear)",
+        ratio,
+        1.2,
+        higher_is_better=False,
+    )
     verdict = "meets" if p50_at[1_000] * 1e3 <= TARGET_P50_MS_AT_1000 else "misses"
     print(f"p50 at 1,000 candidates: {p50_at[1_000] * 1e3:.3f} ms, "
           f"{verdict} the {TARGET_P50_MS_AT_1000:g} ms target "
@@ -213,6 +230,14 @@ def section_actor() -> None:
           f"{'vs target':>10}")
     for backend in ("asyncio", "trio"):
         p50, p99, ask50 = anyio.run(_actor_figures, PROFILE, backend=backend)
+        record(
+            "router",
+            f"[{backend}] cached select through the actor, p50 (us)",
+            p50 * 1e6,
+            TARGET_P50_US_ACTOR,
+            higher_is_better=False,
+            unit="us",
+        )
         print(f"{backend:>8} {p50 * 1e6:>8.1f} {p99 * 1e6:>8.1f} {ask50 * 1e6:>16.1f} "
               f"{p50 / ask50:>6.2f} {p50 * 1e6 / TARGET_P50_US_ACTOR:>9.2f}x")
     print(f"ratio: cached select / bare ask of the same actor; target p50 ≤ "

@@ -25,7 +25,7 @@ __all__ = (
 )
 
 
-class Candidate(msgspec.Struct, frozen=True, kw_only=True):
+class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One model the router may choose: a name on a host, with limits already resolved.
 
     ``name`` and ``host`` are display forms (``llama3.1:8b``, ``http://127.0.0.1:11434``);

@@ -8,7 +8,7 @@ import msgspec
 __all__ = ("CandidateScore", "RouteDecision")
 
 
-class CandidateScore(msgspec.Struct, frozen=True, kw_only=True):
+class CandidateScore(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """How one candidate fared under the profile that was finally used.
 
     ``rejected_reason`` is ``None`` for a candidate that fits; ``score`` is meaningful only
