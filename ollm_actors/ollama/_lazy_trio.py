@@ -41,6 +41,13 @@ def import_httpcore() -> None:
     sys.modules["trio"] = stand_in
     try:
         importlib.import_module("httpcore")
+    except ImportError:
+        # A later httpcore that imports trio's submodules at import time: drop what was
+        # half-imported and pay for trio rather than fail.
+        for name in [m for m in sys.modules if m == "httpcore" or m.startswith("httpcore.")]:
+            del sys.modules[name]
+        del sys.modules["trio"]
+        importlib.import_module("httpcore")
     finally:
         # Later `import trio` statements must load the real package.
         if sys.modules.get("trio") is stand_in:
