@@ -121,6 +121,15 @@ def _part_problem(kind: str, part: str) -> str | None:
     return None
 
 
+# The common shape, `[namespace/]model[:tag]` with valid parts, in one match: the same
+# answer as the general parser below (tests/ollama/test_names.py checks that they agree).
+_COMMON_NAME = re.compile(
+    r"(?:(?P<namespace>[A-Za-z0-9_][A-Za-z0-9_-]{0,79})/)?"
+    r"(?P<model>[A-Za-z0-9_][A-Za-z0-9_.-]{0,79})"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}))?"
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_model_name(text: str) -> ModelName:
     """Parse and validate a model name, filling in the default host, namespace and tag.
@@ -129,6 +138,21 @@ def parse_model_name(text: str) -> ModelName:
     Raises :class:`~ollm_actors.errors.InvalidModelName` whose ``reason`` says which part is
     wrong and why, e.g. ``tag 'x y' has a space``.
     """
+    common = _COMMON_NAME.fullmatch(text)
+    if common is not None:
+        namespace, model, tag = common.group("namespace", "model", "tag")
+        return ModelName(
+            host=DEFAULT_HOST,
+            namespace=namespace or DEFAULT_NAMESPACE,
+            model=model,
+            tag=tag or DEFAULT_TAG,
+        )
+    return parse_any_model_name(text)
+
+
+def parse_any_model_name(text: str) -> ModelName:
+    """:func:`parse_model_name` without its cache and its fast path: every form of the
+    grammar (scheme, host, port), and the explanation of what is wrong."""
     rest = text
     if "://" in rest:
         for scheme in _SCHEMES:

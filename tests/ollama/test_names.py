@@ -134,3 +134,24 @@ def test_invalid_characters_always_raise(prefix: str, bad: str, suffix: str, whe
     with pytest.raises(InvalidModelName) as info:
         parse_model_name(text)
     assert info.value.reason.startswith(where)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from("abcXYZ019_-.:/ @é"),
+        min_size=0,
+        max_size=24,
+    )
+)
+def test_fast_path_agrees_with_the_general_parser(text: str) -> None:
+    from ollm_actors.ollama.names import parse_any_model_name
+
+    try:
+        expected: object = parse_any_model_name(text)
+    except InvalidModelName:
+        expected = InvalidModelName
+    try:
+        got: object = parse_model_name.__wrapped__(text)
+    except InvalidModelName:
+        got = InvalidModelName
+    assert got == expected
