@@ -106,10 +106,12 @@ def main() -> None:
             print(f"  speed-up: {plain / warm:.1f}x (target >= 20x)")
             record("inventory", "warm list_models() vs HTTP GET /api/tags", plain / warm, 20.0)
 
-            settings_file = Path(tmp) / "settings.yaml"
-            settings_file.touch()
+            # No settings file at all (an empty config home), as the one-liner reads none.
             env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLM_", "OLLAMA_"))}
-            env.update(OLLM_CONFIG=str(settings_file), OLLM_CACHE_DIR=str(Path(tmp) / "cli"))
+            env.update(
+                XDG_CONFIG_HOME=str(Path(tmp) / "config-home"),
+                OLLM_CACHE_DIR=str(Path(tmp) / "cli"),
+            )
             ours, theirs = median_runs(
                 [
                     [sys.executable, "-m", "ollm_actors", "list", "--json", "--host", url],

@@ -15,8 +15,6 @@ from typing import Any
 
 import msgspec
 
-from ollm_actors.config.yamlfile import Marks
-
 __all__ = (
     "DEFAULT_SOURCE",
     "Layer",
@@ -32,6 +30,8 @@ __all__ = (
 DEFAULT_SOURCE = "default"
 
 KeyPath = tuple[str, ...]
+#: dotted path (as a tuple of keys) -> (line, column) in a settings file, both from 1
+Marks = dict[tuple[str, ...], tuple[int, int]]
 
 
 def dotted(path: KeyPath) -> str:

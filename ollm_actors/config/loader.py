@@ -29,7 +29,7 @@ from typing import Any
 
 from ollm_actors.config import options as table
 from ollm_actors.config.layers import DEFAULT_SOURCE, Layer, dotted, merge_layers, set_path
-from ollm_actors.config.model import Settings
+from ollm_actors.config.model import Settings, default_document
 from ollm_actors.config.resolve import build_settings
 from ollm_actors.config.schema import (
     TextConversionError,
@@ -38,7 +38,6 @@ from ollm_actors.config.schema import (
     node_at,
     show_value,
 )
-from ollm_actors.config.yamlfile import SettingsFileError, read_settings_file
 from ollm_actors.errors import InvalidHost, SettingsError, SettingsProblem
 
 __all__ = ("PROJECT_FILE", "check_settings_file", "load_settings", "user_settings_file")
@@ -83,9 +82,17 @@ def _file_layer(
     """The layer of the file at ``path``; ``required`` names who asked for it (a missing
     file is then a problem, else it is skipped)."""
     label = source or f"file:{path}"
+    if not path.exists():
+        if required is not None:
+            problems.add("", required, "an existing settings file", f"no file at {path}")
+        return None
+    # PyYAML is imported only when there is a file to read (a fifth of a command's start).
+    from ollm_actors.config.yamlfile import SettingsFileError, read_settings_file
+
     try:
         data, marks = read_settings_file(path)
     except FileNotFoundError:
+        # Removed between the check above and the read.
         if required is not None:
             problems.add("", required, "an existing settings file", f"no file at {path}")
         return None
@@ -99,14 +106,13 @@ def _file_layer(
 
 
 def _defaults_layer(problems: _Collector) -> Layer | None:
-    from ollm_actors.config.datafiles import data_file
+    """The packaged ``config/default.yaml``, taken from the ``Settings`` types' own defaults.
 
-    try:
-        path = data_file("default.yaml")
-    except FileNotFoundError as exc:
-        problems.add("", DEFAULT_SOURCE, "the packaged default.yaml", str(exc))
-        return None
-    return _file_layer(path, problems, required=DEFAULT_SOURCE, source=DEFAULT_SOURCE)
+    tests/config/test_defaults.py holds the two equal and the file valid, so the YAML needs
+    no parsing here: PyYAML is imported only when the user has a settings file, which keeps
+    it off the start of commands such as ``ollm list --json``.
+    """
+    return Layer(source=DEFAULT_SOURCE, data=default_document())
 
 
 def _ollama_address(text: str) -> str:

@@ -229,3 +229,11 @@ def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
         for key, value in data.items()
         if value is not None
     }
+
+
+def default_document() -> dict[str, Any]:
+    """Every default setting as the YAML document ``config/default.yaml`` spells it
+    (camelCase keys, lists, ``None`` for null); a fresh copy on each call."""
+    document: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(Settings()))
+    del document["sources"]
+    return document

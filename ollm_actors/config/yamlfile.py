@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
+from ollm_actors.config.layers import Marks
+
 __all__ = ("Marks", "SettingsFileError", "parse_settings_text", "read_settings_file")
 
-#: dotted path (as a tuple of keys) -> (line, column), both counted from 1
-Marks = dict[tuple[str, ...], tuple[int, int]]
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Far deeper than any settings file; stops alias cycles and pathological nesting early.
