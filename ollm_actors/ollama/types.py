@@ -81,7 +81,7 @@ class ModelDetails(msgspec.Struct, frozen=True, gc=False):
     parent_model: str = ""
     format: str = ""
     family: str = ""
-    families: list[str] | None = None
+    families: tuple[str, ...] | None = None
     parameter_size: str = ""
     quantization_level: str = ""
     context_length: int | None = None
@@ -97,7 +97,7 @@ class ListedModel(msgspec.Struct, frozen=True, gc=False):
     size: int = 0
     digest: str = ""
     details: ModelDetails = msgspec.field(default_factory=ModelDetails)
-    capabilities: list[str] | None = None
+    capabilities: tuple[str, ...] | None = None
     remote_model: str | None = None
     remote_host: str | None = None
 
@@ -136,7 +136,7 @@ class ShowResponse(msgspec.Struct, frozen=True, gc=False):
     details: ModelDetails = msgspec.field(default_factory=ModelDetails)
     model_info: dict[str, Any] | None = None
     projector_info: dict[str, Any] | None = None
-    capabilities: list[str] | None = None
+    capabilities: tuple[str, ...] | None = None
     modified_at: str | None = None
     remote_model: str | None = None
     remote_host: str | None = None

@@ -108,7 +108,7 @@ async def test_list_models_accepts_name_or_model_and_unknown_keys() -> None:
     first = tags.models[0]
     assert first.details.families is None and first.details.family == "llama"
     assert first.modified is not None and first.modified.microsecond == 706015
-    assert tags.models[2].capabilities == ["completion"]
+    assert tags.models[2].capabilities == ("completion",)
     assert seen[0].url == "http://ollama.test:11434/api/tags"
     assert seen[0].headers["authorization"] == "Basic Ym9iOnB3"
 
@@ -149,7 +149,7 @@ async def test_show_sends_normalised_name_and_reads_facts() -> None:
     assert show.context_length == 32768
     assert show.embedding_length == 3584
     assert show.parameter_count == 7_600_000_000
-    assert show.capabilities == ["completion", "tools"]
+    assert show.capabilities == ("completion", "tools")
     assert show.projector_info is None
 
 

@@ -34,10 +34,10 @@ async def test_same_models_and_show_facts(emulator: RunningEmulator) -> None:
                 other = await anyio.to_thread.run_sync(official.show, entry.name)
                 assert other.details is not None
                 assert mine.details.family == other.details.family
-                assert mine.details.families == other.details.families
+                assert list(mine.details.families or ()) == list(other.details.families or ())
                 assert mine.details.parameter_size == other.details.parameter_size
                 assert mine.details.quantization_level == other.details.quantization_level
-                assert mine.capabilities == other.capabilities
+                assert list(mine.capabilities or ()) == list(other.capabilities or ())
                 info = other.modelinfo or {}
                 arch = info["general.architecture"]
                 assert mine.architecture == arch
