@@ -27,8 +27,9 @@ class RouteDecision(msgspec.Struct, frozen=True, kw_only=True):
     ``profile`` is the profile that was finally used, ``requested_profile`` the one asked
     for; they differ exactly when ``fallback_used``. ``stale`` is true when the model comes
     from the cached list of a host that did not answer (nothing on an online host fitted).
-    ``candidates`` lists every candidate: fitting ones first by descending score, then the
-    rejected ones; candidates that compare equal keep the order they were given in.
+    ``candidates`` lists the candidates: fitting ones first by descending score, then the
+    rejected ones; candidates that compare equal keep the order they were given in. At most
+    100 of each kind are listed; ``unlisted`` counts the rest.
     Encodes (``msgspec.json.encode``) to the ``route --json`` shape of the interface.
     """
 
@@ -40,3 +41,4 @@ class RouteDecision(msgspec.Struct, frozen=True, kw_only=True):
     reasons: tuple[str, ...]
     candidates: tuple[CandidateScore, ...] = ()
     stale: bool = False
+    unlisted: int = 0

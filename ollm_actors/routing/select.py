@@ -12,9 +12,11 @@ so the choice never depends on the order of the candidates.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import msgspec
 
@@ -62,8 +64,49 @@ def normalise_capabilities(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: candidates a decision lists per kind (fitting, rejected, on other hosts); the rest are
+#: only counted, so a decision over 10,000 models costs what choosing one does
+LISTED_CANDIDATES = 100
+
+
 def _score_of(entry: CandidateScore) -> float:
     return entry.score
+
+
+def _rank(pair: tuple[float, Candidate]) -> tuple[float, str, str]:
+    return (-pair[0], pair[1].name, pair[1].host)
+
+
+def _listed_fits(scores: list[float], fits: list[Candidate]) -> list[CandidateScore]:
+    """The best-scored fitting candidates as entries, at most LISTED_CANDIDATES of them.
+
+    Under the cap equal scores keep the order the candidates came in; over it, the cut is
+    by score, then name and host, so the same inventory lists the same ones in any order.
+    """
+    entry = CandidateScore
+    if len(fits) > LISTED_CANDIDATES:
+        # The cut-off score from the floats alone (no key function), then only the few
+        # candidates at or above it are ranked.
+        cut = heapq.nlargest(LISTED_CANDIDATES, scores)[-1]
+        best = [(s, c) for s, c in zip(scores, fits, strict=True) if s >= cut]
+        best.sort(key=_rank)
+        del best[LISTED_CANDIDATES:]
+        # _cents inlined: this runs once per listed candidate.
+        return [entry(name=c.name, host=c.host, score=round(s * 100) / 100) for s, c in best]
+    entries = [
+        entry(name=c.name, host=c.host, score=round(s * 100) / 100)
+        for s, c in zip(scores, fits, strict=True)
+    ]
+    entries.sort(key=_score_of, reverse=True)
+    return entries
+
+
+_T = TypeVar("_T")
+
+
+def _listed(pairs: Sequence[tuple[Candidate, _T]]) -> Sequence[tuple[Candidate, _T]]:
+    """The first LISTED_CANDIDATES of ``pairs``, in the order they came in."""
+    return pairs[:LISTED_CANDIDATES]
 
 
 def _cents(value: float) -> float:
@@ -363,35 +406,27 @@ class _Search:
         step: int,
         reasons: list[str],
     ) -> RouteDecision:
-        # Sorting on the float alone keeps this cheap for large inventories; the sort is
-        # stable, so equal scores keep the order the candidates came in.
-        entry = CandidateScore
-        # Built in input order, then sorted: walking the candidates in score order instead
-        # jumps around memory, which at 10,000 candidates cost more than the rest together.
-        # _cents inlined: this list has one entry per candidate.
-        entries = [
-            entry(name=c.name, host=c.host, score=round(s * 100) / 100)
-            for s, c in zip(outcome.scores, outcome.fits, strict=True)
-        ]
-        # Stable: equal scores keep the order the candidates came in.
-        entries.sort(key=_score_of, reverse=True)
+        entries = _listed_fits(outcome.scores, outcome.fits)
+        rejected = _listed(outcome.rejected)
         entries.extend(
             CandidateScore(name=c.name, host=c.host, score=0.0, rejected_reason=why.text)
-            for c, why in outcome.rejected
+            for c, why in rejected
         )
+        listed_others = others[:LISTED_CANDIDATES]
         if chosen.fresh:
             entries.extend(
                 CandidateScore(name=c.name, host=c.host, score=0.0, rejected_reason=_OFFLINE_NOTE)
-                for c in others
+                for c in listed_others
             )
         else:
             # Fresh candidates were all rejected along the whole chain; say why under this one.
-            for c in others:
+            for c in listed_others:
                 why = reject(c, rules)
                 text = why.text if why is not None else "not chosen"
                 entries.append(
                     CandidateScore(name=c.name, host=c.host, score=0.0, rejected_reason=text)
                 )
+        unlisted = len(outcome.fits) + len(outcome.rejected) + len(others) - len(entries)
         return RouteDecision(
             profile=name,
             requested_profile=self.requested,
@@ -401,6 +436,7 @@ class _Search:
             reasons=tuple(reasons),
             candidates=tuple(entries),
             stale=not chosen.fresh,
+            unlisted=unlisted,
         )
 
     def _no_model(self) -> NoModelAvailable:
