@@ -72,6 +72,8 @@ def render_decision(decision: RouteDecision, *, verbose: bool) -> str:
         ]
         lines.append("")
         lines.append(render_table(["NAME", "HOST", "SCORE", "VERDICT"], rows))
+        if decision.unlisted:
+            lines.append(f"... and {decision.unlisted} more candidates not listed")
     return "\n".join(lines)
 
 

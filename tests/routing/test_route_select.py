@@ -469,3 +469,31 @@ def test_candidates_are_listed_fitting_first_by_score() -> None:
     assert decision.candidates == (*fitting, *rejected)
     assert [c.score for c in fitting] == sorted((c.score for c in fitting), reverse=True)
     assert fitting[0].name == decision.model
+
+
+def test_a_large_inventory_lists_the_best_and_counts_the_rest() -> None:
+    from ollm_actors.routing.candidate import Candidate
+    from ollm_actors.routing.profiles import BUILTIN_PROFILES
+    from ollm_actors.routing.select import LISTED_CANDIDATES, select_model
+
+    pool = [
+        Candidate(
+            name=f"llama3.1:{i}b",
+            host="http://a:1",
+            family="llama",
+            parameter_size=f"{1 + i % 70}B",
+            context_window=131072,
+            capabilities=frozenset({"completion", "streaming"}),
+        )
+        for i in range(3 * LISTED_CANDIDATES)
+    ]
+    decision = select_model("general", pool, profiles=BUILTIN_PROFILES)
+    fitting = [c for c in decision.candidates if c.rejected_reason is None]
+    assert len(fitting) == LISTED_CANDIDATES
+    assert decision.unlisted == 2 * LISTED_CANDIDATES
+    # The listed ones are the best: none left out scores higher than the last one listed.
+    assert fitting[0].name == decision.model
+    scores = [c.score for c in fitting]
+    assert scores == sorted(scores, reverse=True)
+    shuffled = select_model("general", pool[::-1], profiles=BUILTIN_PROFILES)
+    assert shuffled.candidates == decision.candidates
