@@ -10,9 +10,9 @@ so ``import ollm_actors`` (and so every ``ollm`` command) stays fast::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ollm_actors._lazy import lazy_getattr
 from ollm_actors.errors import (
     HostUnreachable,
     InvalidHost,
@@ -130,14 +130,7 @@ __all__ = (
 )
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ollm_actors' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 def __dir__() -> list[str]:
     return sorted(__all__)

@@ -6,8 +6,9 @@ the live server facts and the overrides, and calls these functions.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ollm_actors._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ollm_actors.limits.budget import (
@@ -129,10 +130,4 @@ __all__ = (
 )
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ollm_actors.limits' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -6,8 +6,9 @@ load on first use, so ``import ollm_actors.ollama.names`` does not pull in httpx
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ollm_actors._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ollm_actors.ollama.client import OllamaClient, PullLines
@@ -41,25 +42,21 @@ __all__ = (
 )
 
 _HOME = {
-    "OllamaClient": "client",
-    "PullLines": "client",
-    "OllamaHost": "hosts",
-    "parse_host": "hosts",
-    "redact_url": "hosts",
-    "ModelName": "names",
-    "parse_model_name": "names",
-    "ListedModel": "types",
-    "ModelDetails": "types",
-    "PsResponse": "types",
-    "PullLine": "types",
-    "RunningModel": "types",
-    "ShowResponse": "types",
-    "TagsResponse": "types",
+    "OllamaClient": "ollm_actors.ollama.client",
+    "PullLines": "ollm_actors.ollama.client",
+    "OllamaHost": "ollm_actors.ollama.hosts",
+    "parse_host": "ollm_actors.ollama.hosts",
+    "redact_url": "ollm_actors.ollama.hosts",
+    "ModelName": "ollm_actors.ollama.names",
+    "parse_model_name": "ollm_actors.ollama.names",
+    "ListedModel": "ollm_actors.ollama.types",
+    "ModelDetails": "ollm_actors.ollama.types",
+    "PsResponse": "ollm_actors.ollama.types",
+    "PullLine": "ollm_actors.ollama.types",
+    "RunningModel": "ollm_actors.ollama.types",
+    "ShowResponse": "ollm_actors.ollama.types",
+    "TagsResponse": "ollm_actors.ollama.types",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_getattr(__name__, _HOME, globals())

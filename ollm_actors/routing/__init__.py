@@ -8,8 +8,9 @@ resolution imports this package's built-in profiles, and an eager import would b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ollm_actors._lazy import lazy_getattr
 from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import CandidateScore, RouteDecision
 from ollm_actors.routing.errors import UnknownCapability, UnknownProfile
@@ -54,12 +55,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
