@@ -50,7 +50,7 @@ def model_info_from(entry: ListedModel, host: str, *, stale: bool) -> ModelInfo:
         parameter_size=details.parameter_size,
         quantization=details.quantization_level,
         modified_at=entry.modified_at,
-        families=tuple(details.families) if details.families is not None else None,
+        families=details.families,
         format=details.format,
         stale=stale,
     )
@@ -83,7 +83,7 @@ def details_from_show(show: ShowResponse, *, name: str, host: str, digest: str) 
         host=host,
         digest=digest,
         family=details.family,
-        families=tuple(details.families) if details.families is not None else None,
+        families=details.families,
         parameter_size=details.parameter_size,
         quantization=details.quantization_level,
         format=details.format,
