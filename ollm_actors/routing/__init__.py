@@ -1,9 +1,8 @@
 """Routing: which model serves a profile or a task type, and why.
 
-The pure core (profiles, candidates, scoring, :func:`select_model`, :func:`get_profile`) is
-imported eagerly. The actor side (:class:`RouterActor`, :class:`RouterAPI`, the candidate
-builders and messages) is imported on first use: it depends on the limits package, whose
-resolution imports this package's built-in profiles, and an eager import would be circular.
+Every name loads on first use: the settings import ``routing.types`` on every command and
+must not pay for the selection code, and the actor side depends on the limits package, whose
+resolution imports this package's built-in profiles (an eager import would be circular).
 """
 
 from __future__ import annotations
@@ -11,19 +10,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ollm_actors._lazy import lazy_getattr
-from ollm_actors.routing.candidate import Candidate
-from ollm_actors.routing.decision import CandidateScore, RouteDecision
-from ollm_actors.routing.errors import UnknownCapability, UnknownProfile
-from ollm_actors.routing.profile_lookup import get_profile
-from ollm_actors.routing.profiles import BUILTIN_PROFILES, BUILTIN_TASKS
-from ollm_actors.routing.select import normalise_capabilities, select_model
-from ollm_actors.routing.types import RoutingProfile
 
 if TYPE_CHECKING:
     from ollm_actors.routing.actor import INVALIDATING_TOPICS, RouterActor
     from ollm_actors.routing.api import RouterAPI
+    from ollm_actors.routing.candidate import Candidate
     from ollm_actors.routing.candidates_from import build_candidates, catalog_candidates
+    from ollm_actors.routing.decision import CandidateScore, RouteDecision
+    from ollm_actors.routing.errors import UnknownCapability, UnknownProfile
     from ollm_actors.routing.messages import RouterStatistics
+    from ollm_actors.routing.profile_lookup import get_profile
+    from ollm_actors.routing.profiles import BUILTIN_PROFILES, BUILTIN_TASKS
+    from ollm_actors.routing.select import normalise_capabilities, select_model
+    from ollm_actors.routing.types import RoutingProfile
 
 __all__ = (
     "BUILTIN_PROFILES",
@@ -46,6 +45,17 @@ __all__ = (
 )
 
 _LAZY = {
+    "BUILTIN_PROFILES": "ollm_actors.routing.profiles",
+    "BUILTIN_TASKS": "ollm_actors.routing.profiles",
+    "Candidate": "ollm_actors.routing.candidate",
+    "CandidateScore": "ollm_actors.routing.decision",
+    "RouteDecision": "ollm_actors.routing.decision",
+    "UnknownCapability": "ollm_actors.routing.errors",
+    "UnknownProfile": "ollm_actors.routing.errors",
+    "get_profile": "ollm_actors.routing.profile_lookup",
+    "normalise_capabilities": "ollm_actors.routing.select",
+    "select_model": "ollm_actors.routing.select",
+    "RoutingProfile": "ollm_actors.routing.types",
     "INVALIDATING_TOPICS": "ollm_actors.routing.actor",
     "RouterActor": "ollm_actors.routing.actor",
     "RouterAPI": "ollm_actors.routing.api",
