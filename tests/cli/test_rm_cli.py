@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import anyio
 import pytest
 
 from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
+from tests.cli.support import cli_env
 
 pytestmark = pytest.mark.anyio
 
@@ -24,13 +24,6 @@ async def emulator() -> AsyncIterator[RunningEmulator]:
     async with run_emulator(state) as emu:
         yield emu
 
-
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLM_", "OLLAMA_"))}
-    settings = tmp_path / "settings.yaml"
-    settings.touch()
-    env.update(OLLM_CONFIG=str(settings), OLLM_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1")
-    return env
 
 
 async def rm(url: str, tmp_path: Path, *args: str) -> tuple[int, str, str]:
