@@ -22,8 +22,8 @@ from pathlib import Path
 import anyio
 import httpx
 from _report import record
-
 from ollm_actors.inventory.session import open_inventory
+
 from ollm_actors.testing import hermetic_settings
 
 CALLS = 2000

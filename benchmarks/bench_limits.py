@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 
 from _report import record
 
-from ollm_actors.limits.database import ModelDatabase, load_builtin_database
-from ollm_actors.limits.patterns import compile_pattern
-from ollm_actors.limits.types import ModelEntry
-from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.vocab.database import ModelDatabase, load_builtin_database
+from ollm_actors.vocab.entries import ModelEntry
+from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.patterns import compile_pattern
 
 NAMES = 10_000
 RUNS = 3

@@ -32,13 +32,13 @@ import anyio
 import ollama
 from _report import record
 
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.actors.supervision import ActorSystem
 from ollm_actors.downloads.actor import DownloadsActor
 from ollm_actors.downloads.api import DownloadsAPI
 from ollm_actors.ollama.client import OllamaClient
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.runtime.bus import EventBus
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.runtime.supervision import ActorSystem
+from ollm_actors.runtime import RuntimeContext
 from ollm_actors.testing import hermetic_settings
 
 MODEL = "llama3.2:3b"

@@ -30,9 +30,9 @@ from _report import record
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ollm_actors.routing.candidate import Candidate
-from ollm_actors.routing.profiles import BUILTIN_PROFILES
 from ollm_actors.routing.scoring import reject, rules_for
 from ollm_actors.routing.select import select_model
+from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
 
 SIZES = (10, 100, 1_000, 10_000)
 PROFILE = "code"
@@ -190,7 +190,7 @@ async def _actor_figures(profile: str) -> tuple[float, float, float]:
     import tempfile
 
     from ollm_actors.emulator import EmulatorState, run_emulator
-    from ollm_actors.runtime.runtime import open_runtime
+    from ollm_actors.runtime import open_runtime
     from ollm_actors.testing import hermetic_settings
 
     state = EmulatorState.empty()

@@ -22,7 +22,7 @@ from _report import record
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pyee import EventEmitter
 
-from ollm_actors.runtime import Actor, ActorSystem, EventBus, Request, handler
+from ollm_actors.actors import Actor, ActorSystem, EventBus, Request, handler
 
 ASKS = 5_000
 EVENTS_ONE = 10_000

@@ -22,7 +22,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from ollm_actors import NoModelAvailable, Settings, estimate_tokens, load_settings, open_runtime
-from ollm_actors.runtime import Subscription
+from ollm_actors.actors import Subscription
 
 if TYPE_CHECKING:
     from ollm_actors import PullEvent, Runtime

@@ -1,7 +1,8 @@
 """ollm-actors: manage the models of local Ollama servers and pick the right one for each task.
 
-The public API. Everything is importable from here; the modules behind it load on first use,
-so ``import ollm_actors`` (and so every ``ollm`` command) stays fast::
+The public API: every name below is importable from here. Each loads on first use from the
+module that defines it (``_EXPORTS``, the one list), so ``import ollm_actors`` (and so every
+``ollm`` command) stays fast::
 
     async with ollm_actors.open_runtime() as rt:
         decision = await rt.router.select_model("code", prompt_tokens=6000)
@@ -10,127 +11,224 @@ so ``import ollm_actors`` (and so every ``ollm`` command) stays fast::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ollm_actors._lazy import lazy_getattr
-from ollm_actors.errors import (
-    HostUnreachable,
-    InvalidHost,
-    InvalidModelName,
-    ModelBusy,
-    ModelNotFound,
-    NoModelAvailable,
-    OllmError,
-    PromptTooLarge,
-    ProtocolError,
-    PullCancelled,
-    PullFailed,
-    ServerError,
-    SettingsError,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ollm_actors.config import Settings, load_settings
-    from ollm_actors.downloads.events import ModelDeleted, PullEvent
-    from ollm_actors.downloads.handle import PullHandle
-    from ollm_actors.downloads.progress import PullProgress
-    from ollm_actors.downloads.result import PullResult
-    from ollm_actors.inventory.types import (
-        HostStatus,
-        LoadedModel,
-        ModelDetails,
-        ModelInfo,
-        ModelStatus,
+    from ollm_actors.actors.bus import (
+        EventBus as EventBus,
     )
-    from ollm_actors.limits.budget import TokenBudget
-    from ollm_actors.limits.resolve import ModelLimits
-    from ollm_actors.limits.tokens import estimate_message_tokens, estimate_tokens
-    from ollm_actors.limits.types import Capabilities
-    from ollm_actors.ollama.client import OllamaClient
-    from ollm_actors.ollama.hosts import parse_host
-    from ollm_actors.ollama.names import parse_model_name
-    from ollm_actors.routing.decision import RouteDecision
-    from ollm_actors.routing.types import RoutingProfile
-    from ollm_actors.runtime.bus import EventBus
-    from ollm_actors.runtime.event import Event
-    from ollm_actors.runtime.runtime import Runtime, open_runtime
+    from ollm_actors.actors.event import (
+        Event as Event,
+    )
+    from ollm_actors.config import (
+        Settings as Settings,
+    )
+    from ollm_actors.config import (
+        load_settings as load_settings,
+    )
+    from ollm_actors.downloads.api import (
+        DownloadsAPI as DownloadsAPI,
+    )
+    from ollm_actors.downloads.handle import (
+        PullHandle as PullHandle,
+    )
+    from ollm_actors.downloads.progress import (
+        PullProgress as PullProgress,
+    )
+    from ollm_actors.downloads.result import (
+        PullResult as PullResult,
+    )
+    from ollm_actors.errors import (
+        ActorUnavailable as ActorUnavailable,
+    )
+    from ollm_actors.errors import (
+        AskTimeout as AskTimeout,
+    )
+    from ollm_actors.errors import (
+        HostUnreachable as HostUnreachable,
+    )
+    from ollm_actors.errors import (
+        InvalidHost as InvalidHost,
+    )
+    from ollm_actors.errors import (
+        InvalidModelName as InvalidModelName,
+    )
+    from ollm_actors.errors import (
+        LimitsDataError as LimitsDataError,
+    )
+    from ollm_actors.errors import (
+        ModelBusy as ModelBusy,
+    )
+    from ollm_actors.errors import (
+        ModelNotFound as ModelNotFound,
+    )
+    from ollm_actors.errors import (
+        NoModelAvailable as NoModelAvailable,
+    )
+    from ollm_actors.errors import (
+        OllmError as OllmError,
+    )
+    from ollm_actors.errors import (
+        PromptTooLarge as PromptTooLarge,
+    )
+    from ollm_actors.errors import (
+        ProtocolError as ProtocolError,
+    )
+    from ollm_actors.errors import (
+        PullCancelled as PullCancelled,
+    )
+    from ollm_actors.errors import (
+        PullFailed as PullFailed,
+    )
+    from ollm_actors.errors import (
+        ServerError as ServerError,
+    )
+    from ollm_actors.errors import (
+        SettingsError as SettingsError,
+    )
+    from ollm_actors.errors import (
+        UnknownCapability as UnknownCapability,
+    )
+    from ollm_actors.errors import (
+        UnknownProfile as UnknownProfile,
+    )
+    from ollm_actors.inventory.api import (
+        InventoryAPI as InventoryAPI,
+    )
+    from ollm_actors.inventory.types import (
+        HostStatus as HostStatus,
+    )
+    from ollm_actors.inventory.types import (
+        LoadedModel as LoadedModel,
+    )
+    from ollm_actors.inventory.types import (
+        ModelDetails as ModelDetails,
+    )
+    from ollm_actors.inventory.types import (
+        ModelInfo as ModelInfo,
+    )
+    from ollm_actors.inventory.types import (
+        ModelStatus as ModelStatus,
+    )
+    from ollm_actors.limits.api import (
+        LimitsAPI as LimitsAPI,
+    )
+    from ollm_actors.limits.budget import (
+        TokenBudget as TokenBudget,
+    )
+    from ollm_actors.limits.resolve import (
+        ModelLimits as ModelLimits,
+    )
+    from ollm_actors.limits.tokens import (
+        estimate_message_tokens as estimate_message_tokens,
+    )
+    from ollm_actors.limits.tokens import (
+        estimate_tokens as estimate_tokens,
+    )
+    from ollm_actors.ollama.client import (
+        OllamaClient as OllamaClient,
+    )
+    from ollm_actors.routing.api import (
+        RouterAPI as RouterAPI,
+    )
+    from ollm_actors.routing.decision import (
+        RouteDecision as RouteDecision,
+    )
+    from ollm_actors.runtime import (
+        ModelsAPI as ModelsAPI,
+    )
+    from ollm_actors.runtime import (
+        Runtime as Runtime,
+    )
+    from ollm_actors.runtime import (
+        open_runtime as open_runtime,
+    )
+    from ollm_actors.vocab.entries import (
+        Capabilities as Capabilities,
+    )
+    from ollm_actors.vocab.hosts import (
+        parse_host as parse_host,
+    )
+    from ollm_actors.vocab.names import (
+        parse_model_name as parse_model_name,
+    )
+    from ollm_actors.vocab.profiles import (
+        RoutingProfile as RoutingProfile,
+    )
+    from ollm_actors.vocab.pull_events import (
+        ModelDeleted as ModelDeleted,
+    )
+    from ollm_actors.vocab.pull_events import (
+        PullEvent as PullEvent,
+    )
 
 __version__ = "0.1.0"
 
-_LAZY: dict[str, str] = {
-    "open_runtime": "ollm_actors.runtime.runtime",
-    "Runtime": "ollm_actors.runtime.runtime",
-    "load_settings": "ollm_actors.config",
+#: every public name and the module that defines it
+_EXPORTS: dict[str, str] = {
+    "EventBus": "ollm_actors.actors.bus",
+    "Event": "ollm_actors.actors.event",
     "Settings": "ollm_actors.config",
-    "ModelInfo": "ollm_actors.inventory.types",
-    "ModelDetails": "ollm_actors.inventory.types",
-    "ModelStatus": "ollm_actors.inventory.types",
+    "load_settings": "ollm_actors.config",
+    "DownloadsAPI": "ollm_actors.downloads.api",
+    "PullHandle": "ollm_actors.downloads.handle",
+    "PullProgress": "ollm_actors.downloads.progress",
+    "PullResult": "ollm_actors.downloads.result",
+    "ActorUnavailable": "ollm_actors.errors",
+    "AskTimeout": "ollm_actors.errors",
+    "HostUnreachable": "ollm_actors.errors",
+    "InvalidHost": "ollm_actors.errors",
+    "InvalidModelName": "ollm_actors.errors",
+    "LimitsDataError": "ollm_actors.errors",
+    "ModelBusy": "ollm_actors.errors",
+    "ModelNotFound": "ollm_actors.errors",
+    "NoModelAvailable": "ollm_actors.errors",
+    "OllmError": "ollm_actors.errors",
+    "PromptTooLarge": "ollm_actors.errors",
+    "ProtocolError": "ollm_actors.errors",
+    "PullCancelled": "ollm_actors.errors",
+    "PullFailed": "ollm_actors.errors",
+    "ServerError": "ollm_actors.errors",
+    "SettingsError": "ollm_actors.errors",
+    "UnknownCapability": "ollm_actors.errors",
+    "UnknownProfile": "ollm_actors.errors",
+    "InventoryAPI": "ollm_actors.inventory.api",
     "HostStatus": "ollm_actors.inventory.types",
     "LoadedModel": "ollm_actors.inventory.types",
-    "PullHandle": "ollm_actors.downloads.handle",
-    "PullResult": "ollm_actors.downloads.result",
-    "PullProgress": "ollm_actors.downloads.progress",
-    "PullEvent": "ollm_actors.downloads.events",
-    "ModelDeleted": "ollm_actors.downloads.events",
-    "ModelLimits": "ollm_actors.limits.resolve",
+    "ModelDetails": "ollm_actors.inventory.types",
+    "ModelInfo": "ollm_actors.inventory.types",
+    "ModelStatus": "ollm_actors.inventory.types",
+    "LimitsAPI": "ollm_actors.limits.api",
     "TokenBudget": "ollm_actors.limits.budget",
-    "Capabilities": "ollm_actors.limits.types",
-    "estimate_tokens": "ollm_actors.limits.tokens",
+    "ModelLimits": "ollm_actors.limits.resolve",
     "estimate_message_tokens": "ollm_actors.limits.tokens",
-    "RouteDecision": "ollm_actors.routing.decision",
-    "RoutingProfile": "ollm_actors.routing.types",
-    "Event": "ollm_actors.runtime.event",
-    "EventBus": "ollm_actors.runtime.bus",
+    "estimate_tokens": "ollm_actors.limits.tokens",
     "OllamaClient": "ollm_actors.ollama.client",
-    "parse_host": "ollm_actors.ollama.hosts",
-    "parse_model_name": "ollm_actors.ollama.names",
+    "RouterAPI": "ollm_actors.routing.api",
+    "RouteDecision": "ollm_actors.routing.decision",
+    "ModelsAPI": "ollm_actors.runtime",
+    "Runtime": "ollm_actors.runtime",
+    "open_runtime": "ollm_actors.runtime",
+    "Capabilities": "ollm_actors.vocab.entries",
+    "parse_host": "ollm_actors.vocab.hosts",
+    "parse_model_name": "ollm_actors.vocab.names",
+    "RoutingProfile": "ollm_actors.vocab.profiles",
+    "ModelDeleted": "ollm_actors.vocab.pull_events",
+    "PullEvent": "ollm_actors.vocab.pull_events",
 }
 
-__all__ = (
-    "Capabilities",
-    "Event",
-    "EventBus",
-    "HostStatus",
-    "HostUnreachable",
-    "InvalidHost",
-    "InvalidModelName",
-    "LoadedModel",
-    "ModelBusy",
-    "ModelDeleted",
-    "ModelDetails",
-    "ModelInfo",
-    "ModelLimits",
-    "ModelNotFound",
-    "ModelStatus",
-    "NoModelAvailable",
-    "OllamaClient",
-    "OllmError",
-    "PromptTooLarge",
-    "ProtocolError",
-    "PullCancelled",
-    "PullEvent",
-    "PullFailed",
-    "PullHandle",
-    "PullProgress",
-    "PullResult",
-    "RouteDecision",
-    "RoutingProfile",
-    "Runtime",
-    "ServerError",
-    "Settings",
-    "SettingsError",
-    "TokenBudget",
-    "__version__",
-    "estimate_message_tokens",
-    "estimate_tokens",
-    "load_settings",
-    "open_runtime",
-    "parse_host",
-    "parse_model_name",
-)
+__all__ = ("__version__", *sorted(_EXPORTS))
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY, globals())
+def __getattr__(name: str) -> Any:
+    home = _EXPORTS.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 def __dir__() -> list[str]:
     return sorted(__all__)

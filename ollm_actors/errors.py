@@ -1,22 +1,48 @@
-"""Typed errors of ollm-actors.
+"""Typed errors of ollm-actors: the whole tree, in this one module.
 
 Every error a user can meet is an :class:`OllmError`. Each carries the facts of what went
-wrong as attributes (``host``, ``model``, ``status`` ...) so that programs can act on them, a
-message a person can act on, and the CLI exit code it maps to. ``facts()`` gives the attributes
-as a JSON-ready dict, which the CLI prints under ``--json``.
+wrong as attributes (``host``, ``model``, ``status`` ...), a message a person can act on, and
+``facts()``: those attributes as JSON-ready data (what the CLI prints under ``--json``). Which
+exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
+
+    OllmError
+    ├── InvalidModelName      a name Ollama's grammar rejects            (model, reason)
+    ├── InvalidHost           not an Ollama server address               (host, reason)
+    ├── HostUnreachable       refused, timed out, dropped                (host, reason)
+    ├── ProtocolError         an answer that breaks Ollama's protocol    (host, endpoint, ...)
+    ├── ServerError           an HTTP error status                       (host, endpoint, status)
+    ├── ModelNotFound         not on the host / not in the registry      (model, host, suggestions)
+    ├── ModelBusy             refused while in use                       (model, host, reason)
+    ├── PullFailed            the server's error, or retries ran out     (model, host, reason)
+    ├── PullCancelled         cancelled before it finished               (model, host)
+    ├── NoModelAvailable      nothing fits a profile, fallbacks included (profile, rejected)
+    ├── PromptTooLarge        a prompt no window can hold                (model, prompt_tokens)
+    ├── SettingsError         every settings problem at once             (problems)
+    ├── LimitsDataError       a bad model database or limits override    (source, problems)
+    ├── UnknownProfile        a routing profile no one defines           (profile, known)
+    ├── UnknownCapability     outside the capability vocabulary          (capability, known)
+    ├── ActorUnavailable      the actor is stopped or stopping           (actor, reason)
+    ├── AskTimeout            no answer in time                          (actor, message_type)
+    ├── InboxFull             ``tell_nowait`` to a full inbox            (actor, size)
+    ├── UnhandledMessage      no handler for a message type              (actor, message_type)
+    ├── ActorCrashed          a handler's bug; the cause is chained      (actor, reason)
+    └── SubscriberOverflow    a subscriber too far behind state events   (topics, buffer)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 __all__ = (
+    "ActorCrashed",
     "ActorUnavailable",
     "AskTimeout",
     "HostUnreachable",
+    "InboxFull",
     "InvalidHost",
     "InvalidModelName",
+    "LimitsDataError",
     "ModelBusy",
     "ModelNotFound",
     "NoModelAvailable",
@@ -29,6 +55,9 @@ __all__ = (
     "SettingsError",
     "SettingsProblem",
     "SubscriberOverflow",
+    "UnhandledMessage",
+    "UnknownCapability",
+    "UnknownProfile",
 )
 
 
@@ -42,7 +71,6 @@ def _did_you_mean(suggestions: Sequence[str]) -> str:
 class OllmError(Exception):
     """Base of every error raised by ollm-actors."""
 
-    exit_code: ClassVar[int] = 1
     #: attribute names included in :meth:`facts`, in order
     fact_names: ClassVar[tuple[str, ...]] = ()
 
@@ -67,7 +95,6 @@ class OllmError(Exception):
 class InvalidModelName(OllmError):
     """A model name that Ollama's name grammar rejects."""
 
-    exit_code = 2
     fact_names = ("model", "reason")
 
     def __init__(self, model: str, reason: str) -> None:
@@ -79,7 +106,6 @@ class InvalidModelName(OllmError):
 class InvalidHost(OllmError):
     """A host string that cannot be an Ollama server address."""
 
-    exit_code = 2
     fact_names = ("host", "reason")
 
     def __init__(self, host: str, reason: str) -> None:
@@ -136,7 +162,6 @@ class PullFailed(OllmError):
 class PullCancelled(OllmError):
     """A pull that was cancelled before it finished."""
 
-    exit_code = 130
     fact_names = ("model", "host")
 
     def __init__(self, model: str, host: str | None) -> None:
@@ -226,7 +251,6 @@ class SettingsProblem:
 class SettingsError(OllmError):
     """Every problem found while loading settings, reported at once."""
 
-    exit_code = 2
 
     def __init__(self, problems: Sequence[SettingsProblem]) -> None:
         self.problems = tuple(problems)
@@ -339,4 +363,117 @@ class SubscriberOverflow(OllmError):
         super().__init__(
             f"event subscriber for {', '.join(self.topics) or '*'} fell more than {buffer} "
             "state events behind and was closed"
+        )
+
+
+def _describe(cause: BaseException) -> str:
+    text = str(cause)
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+class ActorCrashed(OllmError):
+    """An actor hit an unexpected exception (a bug).
+
+    Raised to the asker whose message made the handler fail, and out of the
+    :class:`~ollm_actors.actors.supervision.ActorSystem` when an actor crashed more often than
+    its restart policy allows. The original exception is chained as ``__cause__``.
+    """
+
+    fact_names = ("actor", "reason", "crashes")
+
+    def __init__(self, actor: str, cause: BaseException, *, crashes: int = 1) -> None:
+        self.actor = actor
+        self.reason = _describe(cause)
+        self.crashes = crashes
+        if crashes > 1:
+            text = f"actor '{actor}' crashed {crashes} times, giving up; last: {self.reason}"
+        else:
+            text = f"actor '{actor}' crashed: {self.reason}"
+        super().__init__(text)
+        self.__cause__ = cause
+
+
+class UnhandledMessage(OllmError):
+    """A message sent to an actor that has no handler for its type (a caller's bug)."""
+
+    fact_names = ("actor", "message_type")
+
+    def __init__(self, actor: str, message_type: str) -> None:
+        self.actor = actor
+        self.message_type = message_type
+        super().__init__(f"actor '{actor}' has no handler for {message_type}")
+
+
+class InboxFull(OllmError):
+    """``tell_nowait`` to an actor whose bounded inbox is full."""
+
+    fact_names = ("actor", "size")
+
+    def __init__(self, actor: str, size: int) -> None:
+        self.actor = actor
+        self.size = size
+        super().__init__(f"inbox of actor '{actor}' is full ({size} messages queued)")
+
+
+class LimitsDataError(OllmError):
+    """A model database or a limits override that is not valid.
+
+    ``source`` names where the data came from (the database file, ``limits.overrides`` or
+    ``pattern``); ``problems`` lists every problem found, each naming the entry it is in.
+    """
+
+    fact_names = ("source", "problems")
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        if len(self.problems) == 1:
+            text = f"invalid limits data in {source}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            text = f"invalid limits data in {source} ({len(self.problems)} problems):\n{lines}"
+        super().__init__(text)
+
+
+
+
+class UnknownProfile(OllmError):
+    """A routing profile name that no built-in or configured profile has; ``setting`` names
+    where it came from (e.g. ``model.routing.defaultProfile``), when not from the caller."""
+
+    fact_names = ("profile", "known", "setting", "suggestions")
+
+    def __init__(
+        self,
+        profile: str,
+        known: Iterable[str],
+        *,
+        setting: str | None = None,
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.profile = profile
+        self.known = tuple(sorted(known))
+        self.setting = setting
+        self.suggestions = tuple(suggestions)
+        where = f" (from {setting})" if setting else ""
+        super().__init__(
+            f"unknown routing profile '{profile}'{where}{_did_you_mean(self.suggestions)}; "
+            f"known profiles: {', '.join(self.known) or 'none'}"
+        )
+
+
+class UnknownCapability(OllmError):
+    """A required capability name outside the capability vocabulary."""
+
+    fact_names = ("capability", "known", "suggestions")
+
+    def __init__(
+        self, capability: str, known: Iterable[str], *, suggestions: Sequence[str] = ()
+    ) -> None:
+        self.capability = capability
+        self.known = tuple(known)
+        self.suggestions = tuple(suggestions)
+        super().__init__(
+            f"unknown capability '{capability}'{_did_you_mean(self.suggestions)}; "
+            f"known capabilities: {', '.join(self.known)}"
         )

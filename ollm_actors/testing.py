@@ -1,22 +1,19 @@
 """Helpers for tests of code that embeds ollm-actors (and for this project's own tests).
 
 ``hermetic_settings()`` builds settings that ignore the user's files and environment;
-``runtime_context()`` gives an actor system and the shared services for spawning actors
-one by one.
+``running_tasks()`` lists the live tasks, to prove an operation left none behind. A runtime
+of some actors only is ``open_runtime(settings, actors=(...))``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ollm_actors.config import load_settings
 from ollm_actors.config.model import Settings
-from ollm_actors.runtime.context import RuntimeContext, open_context
-from ollm_actors.runtime.supervision import ActorSystem
 
-__all__ = ("hermetic_settings", "running_tasks", "runtime_context")
+__all__ = ("hermetic_settings", "running_tasks")
 
 
 def running_tasks() -> set[object]:
@@ -61,16 +58,3 @@ def hermetic_settings(
     user_file.parent.mkdir(parents=True, exist_ok=True)
     user_file.touch()
     return load_settings(user_file, env={}, overrides=merged, cwd=Path(cache_dir))
-
-
-@asynccontextmanager
-async def runtime_context(
-    settings: Settings, *, clock: Callable[[], float] | None = None
-) -> AsyncIterator[tuple[RuntimeContext, ActorSystem]]:
-    """A runtime context and an empty actor system, for tests that spawn actors one by one.
-
-    Spawn in the runtime's order (inventory, limits, downloads, router) and store each ref in
-    ``ctx.refs[name]``.
-    """
-    async with open_context(settings, clock=clock) as pair:
-        yield pair

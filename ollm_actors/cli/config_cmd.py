@@ -43,7 +43,7 @@ def _state(ctx: typer.Context) -> _State:
 
 def _redacted(value: Any) -> Any:
     """``value`` with credentials in URLs masked: settings output may land in logs."""
-    from ollm_actors.ollama.hosts import redact_url
+    from ollm_actors.vocab.hosts import redact_url
 
     if isinstance(value, str):
         return redact_url(value)

@@ -17,7 +17,7 @@ from ollm_actors.cli.state import CliState
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ollm_actors.runtime.runtime import Runtime
+    from ollm_actors.runtime import Runtime
 
 __all__ = ("DEMO_PULLS", "register", "run_demo")
 
@@ -40,7 +40,7 @@ async def _list(console: Console, rt: Runtime) -> None:
     from ollm_actors.cli.list_cmd import models_table
 
     models = await rt.models.list_models(refresh=True)
-    limits = await rt.limits.lookup_many(m.name for m in models)
+    limits = await rt.limits.lookup_installed(models)
     console.print(models_table(models, limits), markup=False, highlight=False)
 
 
@@ -60,11 +60,13 @@ async def _pull(console: Console, rt: Runtime, names: tuple[str, ...]) -> None:
 
 async def _show(console: Console, rt: Runtime, name: str) -> None:
     from ollm_actors.cli.show_cmd import show_text
-    from ollm_actors.routing.suits import suited_profiles
+    from ollm_actors.vocab.fit import suited_profiles
 
     details = await rt.models.show_model(name)
     limits = await rt.limits.lookup(details.name, details.host)
-    profiles = suited_profiles(limits, rt.settings.routing.profiles)
+    profiles = suited_profiles(
+        limits.capabilities.names(), limits.context_window, rt.settings.routing.profiles
+    )
     console.print(show_text(details, limits, profiles), markup=False, highlight=False)
 
 
@@ -121,7 +123,7 @@ async def run_demo(console: Console, *, pace: float) -> None:
     import tempfile
 
     from ollm_actors.emulator import EmulatorState, run_emulator
-    from ollm_actors.runtime.runtime import open_runtime
+    from ollm_actors.runtime import open_runtime
     from ollm_actors.testing import hermetic_settings
 
     state = EmulatorState.default()

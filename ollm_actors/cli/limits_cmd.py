@@ -10,6 +10,7 @@ from ollm_actors.cli.state import CliState
 
 if TYPE_CHECKING:
     from ollm_actors.limits.resolve import ModelLimits
+    from ollm_actors.runtime import Runtime
 
 __all__ = ("capabilities_json", "limits_json", "limits_lines", "register")
 
@@ -24,7 +25,7 @@ _SOURCE_WORDS = {
 
 def capabilities_json(limits: ModelLimits) -> dict[str, bool]:
     """Every capability flag, by name."""
-    from ollm_actors.limits.types import CAPABILITY_NAMES
+    from ollm_actors.vocab.entries import CAPABILITY_NAMES
 
     return {name: bool(getattr(limits.capabilities, name)) for name in CAPABILITY_NAMES}
 
@@ -80,18 +81,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The resolved limits of a model and where each value came from."""
         state: CliState = ctx.find_root().obj
-        settings = state.load_settings()
 
-        async def body() -> Any:
-            from ollm_actors.inventory.session import open_inventory
+        async def body(rt: Runtime) -> Any:
+            return await rt.limits.lookup(name)
 
-            async with open_inventory(settings, with_limits=True) as session:
-                assert session.limits is not None
-                return await session.limits.lookup(name)
+        from ollm_actors.cli.run import run_with_runtime
 
-        from ollm_actors.cli.run import run_async
-
-        limits = run_async(state, body)
+        limits = run_with_runtime(state, body, actors=("limits",))
         if state.json:
             state.print_json(limits_json(limits))
             return

@@ -11,6 +11,7 @@ from ollm_actors.cli.state import CliState
 if TYPE_CHECKING:
     from ollm_actors.inventory.types import InventorySnapshot, ModelInfo
     from ollm_actors.limits.resolve import ModelLimits
+    from ollm_actors.runtime import Runtime
 
 __all__ = ("caps_text", "models_table", "register", "sort_models", "stale_warnings")
 
@@ -60,7 +61,9 @@ def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
     return lines
 
 
-def models_table(models: list[ModelInfo], limits: dict[str, ModelLimits]) -> str:
+def models_table(
+    models: list[ModelInfo], limits: dict[tuple[str, str], ModelLimits]
+) -> str:
     """The human `ollm list` table."""
     from ollm_actors.cli.format import human_bytes, relative_time, render_table
     from ollm_actors.ollama.types import parse_time
@@ -72,8 +75,8 @@ def models_table(models: list[ModelInfo], limits: dict[str, ModelLimits]) -> str
             human_bytes(m.size) if m.size else "-",
             relative_time(parse_time(m.modified_at)),
             m.host,
-            str(limits[m.name].context_window) if m.name in limits else "-",
-            caps_text(limits.get(m.name)),
+            str(limits[m.host, m.name].context_window) if (m.host, m.name) in limits else "-",
+            caps_text(limits.get((m.host, m.name))),
         ]
         for m in models
     ]
@@ -100,25 +103,22 @@ def register(app: typer.Typer) -> None:
         state: CliState = ctx.find_root().obj
         if sort is not None and sort not in _SORTS:
             raise typer.BadParameter(f"expected one of {', '.join(_SORTS)}", param_hint="--sort")
-        settings = state.load_settings()
 
-        async def body() -> tuple[Any, list[Any], dict[str, Any]]:
-            from ollm_actors.inventory.session import open_inventory
+        async def body(rt: Runtime) -> tuple[Any, list[Any], dict[tuple[str, str], Any]]:
+            snapshot = await rt.models.inventory.snapshot(refresh=refresh)
+            models = list(snapshot.models)
+            if prefix:
+                models = [m for m in models if m.name.lower().startswith(prefix.lower())]
+            models = sort_models(models, sort)
+            limits: dict[tuple[str, str], Any] = {}
+            if not state.json:
+                limits = await rt.limits.lookup_installed(models)
+            return snapshot, models, limits
 
-            async with open_inventory(settings, with_limits=not state.json) as session:
-                snapshot = await session.models.snapshot(refresh=refresh)
-                models = list(snapshot.models)
-                if prefix:
-                    models = [m for m in models if m.name.lower().startswith(prefix.lower())]
-                models = sort_models(models, sort)
-                limits: dict[str, Any] = {}
-                if session.limits is not None:
-                    limits = await session.limits.lookup_many(m.name for m in models)
-                return snapshot, models, limits
+        from ollm_actors.cli.run import run_with_runtime
 
-        from ollm_actors.cli.run import run_async
-
-        snapshot, models, limits = run_async(state, body)
+        actors = ("inventory",) if state.json else ("limits",)
+        snapshot, models, limits = run_with_runtime(state, body, actors=actors)
         for line in stale_warnings(snapshot):
             state.warn(line)
         if state.json:

@@ -54,10 +54,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         app(args=args, prog_name="ollm")
     except OllmError as exc:  # a command that did not report its own error
+        from ollm_actors.cli.exits import exit_code
         from ollm_actors.cli.output import report_error
 
         report_error(exc, as_json="--json" in args, verbose="-v" in args or "--verbose" in args)
-        raise SystemExit(exc.exit_code) from None
+        raise SystemExit(exit_code(exc)) from None
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None

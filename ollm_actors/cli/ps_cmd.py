@@ -10,6 +10,7 @@ from ollm_actors.cli.state import CliState
 
 if TYPE_CHECKING:
     from ollm_actors.inventory.types import LoadedModel
+    from ollm_actors.runtime import Runtime
 
 __all__ = ("ps_json", "ps_table", "register")
 
@@ -48,17 +49,13 @@ def register(app: typer.Typer) -> None:
     def ps_command(ctx: typer.Context) -> None:
         """Models loaded in memory on every host."""
         state: CliState = ctx.find_root().obj
-        settings = state.load_settings()
 
-        async def body() -> list[Any]:
-            from ollm_actors.inventory.session import open_inventory
+        async def body(rt: Runtime) -> list[Any]:
+            return await rt.models.list_loaded()
 
-            async with open_inventory(settings) as session:
-                return await session.models.list_loaded()
+        from ollm_actors.cli.run import run_with_runtime
 
-        from ollm_actors.cli.run import run_async
-
-        models = run_async(state, body)
+        models = run_with_runtime(state, body, actors=("inventory",))
         stale = sorted({m.host for m in models if m.stale})
         for host in stale:
             state.warn(f"{host} is offline; showing the models it had loaded when last seen")

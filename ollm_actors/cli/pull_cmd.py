@@ -18,10 +18,10 @@ import typer
 from ollm_actors.cli.state import CliState
 
 if TYPE_CHECKING:
-    from ollm_actors.downloads.events import PullEvent
     from ollm_actors.downloads.result import PullResult
     from ollm_actors.errors import OllmError
-    from ollm_actors.runtime.runtime import Runtime
+    from ollm_actors.runtime import Runtime
+    from ollm_actors.vocab.pull_events import PullEvent
 
 __all__ = ("PLAIN_EVERY", "choose_view", "pull_names", "register")
 
@@ -164,7 +164,7 @@ def choose_view(*, json: bool) -> _View:
 
 
 def _failed_event(name: str, error: OllmError) -> PullEvent:
-    from ollm_actors.downloads.events import PullEvent
+    from ollm_actors.vocab.pull_events import PullEvent
 
     return PullEvent(
         event="failed",
@@ -259,6 +259,8 @@ def register(app: typer.Typer) -> None:
         if any(isinstance(f, PullCancelled) for f in failed.values()):
             raise SystemExit(130)
         # One kind of failure keeps its own code (2 for a bad name); a mix is a failed run.
-        codes = {f.exit_code for f in failed.values()}
+        from ollm_actors.cli.exits import exit_code
+
+        codes = {exit_code(f) for f in failed.values()}
         if codes:
             raise SystemExit(codes.pop() if len(codes) == 1 else 1)

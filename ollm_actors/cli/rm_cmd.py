@@ -15,7 +15,7 @@ from ollm_actors.cli.state import CliState
 
 if TYPE_CHECKING:
     from ollm_actors.errors import OllmError
-    from ollm_actors.runtime.runtime import Runtime
+    from ollm_actors.runtime import Runtime
 
 __all__ = ("register",)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, TypeVar
 
 from ollm_actors.cli.state import CliState
 from ollm_actors.errors import OllmError
 
 if TYPE_CHECKING:
-    from ollm_actors.runtime.runtime import Runtime
+    from ollm_actors.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -36,14 +36,20 @@ def run_async(state: CliState, body: Callable[[], Awaitable[T]]) -> T:
         raise SystemExit(130) from None
 
 
-def run_with_runtime(state: CliState, body: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Load the settings (exit 2 when bad), open a runtime, run ``body`` with it."""
+def run_with_runtime(
+    state: CliState,
+    body: Callable[[Runtime], Awaitable[T]],
+    *,
+    actors: Collection[str] | None = None,
+) -> T:
+    """Load the settings (exit 2 when bad), open a runtime (of ``actors`` only, when given:
+    a read-only command needs neither downloads nor routing), run ``body`` with it."""
     settings = state.load_settings()
 
     async def main() -> T:
-        from ollm_actors.runtime.runtime import open_runtime
+        from ollm_actors.runtime import ACTORS, open_runtime
 
-        async with open_runtime(settings) as rt:
+        async with open_runtime(settings, actors=ACTORS if actors is None else actors) as rt:
             return await body(rt)
 
     return run_async(state, main)

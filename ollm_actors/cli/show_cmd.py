@@ -11,6 +11,7 @@ from ollm_actors.cli.state import CliState
 if TYPE_CHECKING:
     from ollm_actors.inventory.types import ModelDetails
     from ollm_actors.limits.resolve import ModelLimits
+    from ollm_actors.runtime import Runtime
 
 __all__ = ("register", "show_json", "show_text")
 
@@ -114,23 +115,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Server facts, resolved limits, capabilities and the routing profiles it suits."""
         state: CliState = ctx.find_root().obj
-        settings = state.load_settings()
 
-        async def body() -> tuple[Any, Any]:
-            from ollm_actors.inventory.session import open_inventory
+        async def body(rt: Runtime) -> tuple[Any, Any, list[str]]:
+            from ollm_actors.vocab.fit import suited_profiles
 
-            async with open_inventory(settings, with_limits=True) as session:
-                assert session.limits is not None
-                details = await session.models.show_model(name)
-                limits = await session.limits.lookup(details.name, details.host)
-                return details, limits
+            details = await rt.models.show_model(name)
+            limits = await rt.limits.lookup(details.name, details.host)
+            profiles = suited_profiles(
+                limits.capabilities.names(), limits.context_window, rt.settings.routing.profiles
+            )
+            return details, limits, profiles
 
-        from ollm_actors.cli.run import run_async
+        from ollm_actors.cli.run import run_with_runtime
 
-        details, limits = run_async(state, body)
-        from ollm_actors.routing.suits import suited_profiles
-
-        profiles = suited_profiles(limits, settings.routing.profiles)
+        details, limits, profiles = run_with_runtime(state, body, actors=("limits",))
         if details.stale:
             state.warn(f"{details.host} is offline; showing the facts cached for {details.name}")
         if state.json:

@@ -49,10 +49,11 @@ class CliState:
 
     def fail(self, error: OllmError) -> NoReturn:
         """Report ``error`` (one red line, or a JSON error document) and exit with its code."""
+        from ollm_actors.cli.exits import exit_code
         from ollm_actors.cli.output import report_error
 
         report_error(error, as_json=self.json, verbose=self.verbose)
-        raise SystemExit(error.exit_code)
+        raise SystemExit(exit_code(error))
 
     def warn(self, text: str) -> None:
         """A warning on stderr that never mixes with ``--json`` output on stdout."""

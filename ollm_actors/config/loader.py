@@ -118,7 +118,7 @@ def _defaults_layer(problems: _Collector) -> Layer | None:
 def _ollama_address(text: str) -> str:
     """``OLLAMA_HOST`` may omit the scheme and port, as Ollama allows; spell it as a URL
     (with any credentials kept) so the schema's http(s) rule applies to everything else."""
-    from ollm_actors.ollama.hosts import parse_host
+    from ollm_actors.vocab.hosts import parse_host
 
     host = parse_host(text)
     if host.username is None and host.password is None:
@@ -220,7 +220,7 @@ _HOST_PATHS = (("providers", "ollama", "host"), ("providers", "ollama", "hosts")
 
 
 def _host_problems(layer: Layer, bad_paths: set[tuple[str, ...]], problems: _Collector) -> None:
-    from ollm_actors.ollama.hosts import parse_host
+    from ollm_actors.vocab.hosts import parse_host
 
     for base in _HOST_PATHS:
         node: Any = layer.data

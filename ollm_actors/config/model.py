@@ -14,8 +14,8 @@ from typing import Any, NoReturn, TypeVar
 
 import msgspec
 
-from ollm_actors.limits.types import LimitsOverride
-from ollm_actors.routing.types import RoutingProfile
+from ollm_actors.vocab.entries import LimitsOverride
+from ollm_actors.vocab.profiles import RoutingProfile
 
 __all__ = (
     "Backoff",

@@ -7,7 +7,6 @@ profile named anywhere exists, and ``fallbackProfile`` chains end instead of loo
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,9 +22,10 @@ from ollm_actors.config.layers import (
 )
 from ollm_actors.config.model import FrozenDict, Settings
 from ollm_actors.errors import SettingsProblem
-from ollm_actors.limits.types import LimitsOverride
-from ollm_actors.routing.profiles import BUILTIN_PROFILES, BUILTIN_TASKS
-from ollm_actors.routing.types import RoutingProfile
+from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES, BUILTIN_TASKS
+from ollm_actors.vocab.entries import LimitsOverride
+from ollm_actors.vocab.profiles import RoutingProfile
+from ollm_actors.vocab.suggest import close_match
 
 __all__ = ("build_settings", "fallback_cycles", "merge_profiles")
 
@@ -63,8 +63,7 @@ def fallback_cycles(profiles: dict[str, RoutingProfile]) -> list[list[str]]:
 
 
 def _suggest(name: str, known: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return close[0] if close else None
+    return close_match(name, known)
 
 
 def _reference_problems(

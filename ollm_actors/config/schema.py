@@ -9,7 +9,6 @@ derived from the schema (``a number from 0 to 2``) and a spelling suggestion for
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ollm_actors.config.datafiles import data_file_text
+from ollm_actors.vocab.suggest import close_match
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -171,7 +171,7 @@ def show_value(value: object, limit: int = 60) -> str:
         text = repr(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
-    from ollm_actors.ollama.hosts import redact_url
+    from ollm_actors.vocab.hosts import redact_url
 
     return redact_url(text)
 
@@ -351,13 +351,13 @@ def check_layer(data: dict[str, Any]) -> list[Issue]:
             for key in error.instance:
                 if key in known:
                     continue
-                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                close = close_match(str(key), known)
                 issues.append(
                     Issue(
                         (*path, str(key)),
                         f"one of the keys {', '.join(known)}",
                         f"unknown key {str(key)!r}",
-                        close[0] if close else None,
+                        close,
                     )
                 )
         elif "propertyNames" in schema_path:

@@ -13,6 +13,7 @@ State (all touched by handlers only, except each running job's own figures):
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import OrderedDict, deque
 from typing import Literal
@@ -20,9 +21,12 @@ from typing import Literal
 import anyio
 import msgspec
 
-from ollm_actors.downloads.events import ModelDeleted, PullEvent
+from ollm_actors.actors.actor import Actor, handler
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.actors.reply import Reply
+from ollm_actors.config.model import Settings
 from ollm_actors.downloads.job import JobOutcome, PullJob
-from ollm_actors.downloads.lookup import close_names
+from ollm_actors.downloads.lookup import installed_close_names, pullable_close_names
 from ollm_actors.downloads.messages import (
     CancelPull,
     DeleteModel,
@@ -37,10 +41,10 @@ from ollm_actors.downloads.messages import (
 from ollm_actors.downloads.progress import ProgressTracker
 from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import ModelBusy, ModelNotFound, OllmError, PullCancelled, PullFailed
-from ollm_actors.ollama.names import parse_model_name
-from ollm_actors.runtime.actor import Actor, handler
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.runtime.reply import Reply
+from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.ollama.pool import HostPool
+from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = ("DownloadsActor",)
 
@@ -94,8 +98,19 @@ class DownloadsActor(Actor[DownloadsMessage]):
     Spawned by the runtime after the inventory (whose model list feeds suggestions).
     """
 
-    def __init__(self, ctx: RuntimeContext) -> None:
-        self._ctx = ctx
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        hosts: HostPool,
+        bus: EventBus,
+        inventory: InventoryAPI | None,
+    ) -> None:
+        """``inventory`` names what is installed for "did you mean" (else the host is asked)."""
+        self._settings = settings
+        self._pool = hosts
+        self._bus = bus
+        self._inventory = inventory
 
     async def on_start(self) -> None:
         self._pulls: dict[str, _Pull] = {}
@@ -109,7 +124,6 @@ class DownloadsActor(Actor[DownloadsMessage]):
 
     @handler
     async def _start(self, msg: StartPull) -> PullTicket:
-        ctx = self._ctx
         key = pull_key(msg.model, msg.host)
         asker = msg.asker
         pull = self._pulls.get(key)
@@ -125,17 +139,19 @@ class DownloadsActor(Actor[DownloadsMessage]):
                 joined=True,
             )
         pull_id = next(_PULL_IDS)
-        now = ctx.clock()
+        now = self.now()
         job = PullJob(
             pull_id=pull_id,
             model=msg.model,
             host=msg.host,
-            client=ctx.hosts.client(msg.host),
-            bus=ctx.bus,
-            clock=ctx.clock,
-            settings=ctx.settings.downloads,
+            client=self._pool.client(msg.host),
+            bus=self._bus,
+            clock=self.now,
+            settings=self._settings.downloads,
             tracker=ProgressTracker(msg.model, msg.host, now=now),
-            suggest=self._suggest_for(msg.host),
+            suggest=functools.partial(
+                pullable_close_names, host=msg.host, pool=self._pool, inventory=self._inventory
+            ),
         )
         pull = _Pull(pull_id, msg.model, msg.host, key, job)
         pull.created = now
@@ -143,7 +159,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
         self._asker_pull[asker] = pull
         self._pulls[key] = pull
         self._by_id[pull_id] = pull
-        ctx.bus.publish("pull.queued", job.last)
+        self._bus.publish("pull.queued", job.last)
         self._queue.append(pull)
         self._fill_slots()
         return PullTicket(
@@ -155,11 +171,13 @@ class DownloadsActor(Actor[DownloadsMessage]):
             joined=False,
         )
 
-    def _suggest_for(self, host: str) -> _Suggest:
-        return _Suggest(self._ctx, host)
+    async def _close_names(self, model: str, host: str) -> tuple[str, ...]:
+        return await installed_close_names(
+            model, host, pool=self._pool, inventory=self._inventory
+        )
 
     def _fill_slots(self) -> None:
-        limit = max(1, self._ctx.settings.downloads.concurrency)
+        limit = max(1, self._settings.downloads.concurrency)
         while self._queue and self._running < limit:
             pull = self._queue.popleft()
             pull.state = "running"
@@ -205,7 +223,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
         if self._pulls.get(pull.key) is pull:
             del self._pulls[pull.key]
         self._by_id.pop(pull.pull_id, None)
-        elapsed = max(0.0, self._ctx.clock() - pull.created)
+        elapsed = max(0.0, self.now() - pull.created)
         outcome: Outcome
         if status == "done":
             event = msgspec.structs.replace(last, event="done", pull_id=pull.pull_id)
@@ -234,7 +252,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
                 last, event="cancelled", pull_id=pull.pull_id, retry_in=None
             )
             outcome = PullCancelled(pull.model, pull.host)
-        self._ctx.bus.publish(f"pull.{event.event}", event)
+        self._bus.publish(f"pull.{event.event}", event)
         for asker in pull.askers:
             self._asker_pull.pop(asker, None)
             self._deliver(asker, pull.waiters.pop(asker, []), outcome)
@@ -326,28 +344,14 @@ class DownloadsActor(Actor[DownloadsMessage]):
 
     async def _delete_on_host(self, msg: DeleteModel, reply: Reply[None]) -> None:
         """The delete's child task: answers the deferred reply itself (no state changes)."""
-        ctx = self._ctx
         try:
-            await ctx.hosts.client(msg.host).delete(msg.model)
+            await self._pool.client(msg.host).delete(msg.model)
         except ModelNotFound:
-            names = await close_names(ctx, msg.model, msg.host)
+            names = await self._close_names(msg.model, msg.host)
             reply.fail(ModelNotFound(msg.model, msg.host, names))
             return
         except OllmError as exc:
             reply.fail(exc)
             return
-        ctx.bus.publish("model.deleted", ModelDeleted(model=msg.model, host=msg.host))
+        self._bus.publish("model.deleted", ModelDeleted(model=msg.model, host=msg.host))
         reply.send(None)
-
-
-class _Suggest:
-    """Close names for an unknown model on one host (see :func:`close_names`)."""
-
-    __slots__ = ("_ctx", "_host")
-
-    def __init__(self, ctx: RuntimeContext, host: str) -> None:
-        self._ctx = ctx
-        self._host = host
-
-    async def __call__(self, model: str) -> list[str]:
-        return await close_names(self._ctx, model, self._host)

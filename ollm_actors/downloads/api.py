@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ollm_actors.downloads.events import PullEvent
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.actors.ref import ActorRef
 from ollm_actors.downloads.handle import PullHandle
 from ollm_actors.downloads.messages import DeleteModel, ListPulls, PullInfo, StartPull, new_asker_id
 from ollm_actors.downloads.result import PullResult
-from ollm_actors.ollama.names import parse_model_name
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.runtime.ref import ActorRef
+from ollm_actors.ollama.pool import HostPool
+from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.pull_events import PullEvent
 
 __all__ = ("DownloadsAPI", "PullHandle", "PullResult")
 
@@ -23,15 +24,14 @@ class DownloadsAPI:
     ``host`` is any spelling of a configured host, ``None`` the default one.
     """
 
-    def __init__(self, ctx: RuntimeContext) -> None:
-        self._ctx = ctx
-
-    @property
-    def _ref(self) -> ActorRef[Any]:
-        return self._ctx.refs["downloads"]
+    def __init__(self, ref: ActorRef[Any], *, hosts: HostPool, bus: EventBus) -> None:
+        """``hosts`` resolves host spellings; ``bus`` is where handles hear their pull."""
+        self._ref = ref
+        self._hosts = hosts
+        self._bus = bus
 
     def _target(self, name: str, host: str | None) -> tuple[str, str]:
-        return parse_model_name(name).display, self._ctx.hosts.resolve(host)
+        return parse_model_name(name).display, self._hosts.resolve(host)
 
     async def start_pull(self, name: str, host: str | None = None) -> PullHandle:
         """Start pulling ``name`` (or join its pull in flight) and return the handle at once.
@@ -43,7 +43,7 @@ class DownloadsAPI:
         """
         model, where = self._target(name, host)
         ref = self._ref
-        handle = PullHandle(ref, self._ctx.bus, model, where, new_asker_id())
+        handle = PullHandle(ref, self._bus, model, where, new_asker_id())
         try:
             ticket = await ref.ask(StartPull(model=model, host=where, asker=handle.asker))
         except BaseException:

@@ -18,14 +18,13 @@ import anyio
 import msgspec
 from anyio.lowlevel import checkpoint
 
-from ollm_actors.downloads.events import PullEvent
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.actors.event import Event
+from ollm_actors.actors.ref import ActorRef
 from ollm_actors.downloads.messages import CancelPull, PullTicket, WaitPull
 from ollm_actors.downloads.result import PullResult
-from ollm_actors.errors import ActorUnavailable, OllmError, PullCancelled
-from ollm_actors.runtime.bus import EventBus
-from ollm_actors.runtime.errors import InboxFull
-from ollm_actors.runtime.event import Event
-from ollm_actors.runtime.ref import ActorRef
+from ollm_actors.errors import ActorUnavailable, InboxFull, OllmError, PullCancelled
+from ollm_actors.vocab.pull_events import PullEvent
 
 __all__ = ("PullHandle",)
 

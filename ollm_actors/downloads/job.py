@@ -18,25 +18,22 @@ from typing import Literal
 import anyio
 from anyio import CancelScope
 
+from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import DownloadSettings
-from ollm_actors.downloads.events import PullEvent, PullEventKind
 from ollm_actors.downloads.progress import ProgressTracker, PullProgress
 from ollm_actors.errors import HostUnreachable, ModelNotFound, OllmError, PullFailed
 from ollm_actors.ollama.client import OllamaClient, PullLines
 from ollm_actors.ollama.types import PullLine
-from ollm_actors.runtime.bus import EventBus
+from ollm_actors.vocab.backoff import backoff_delay
+from ollm_actors.vocab.pull_events import PullEvent, PullEventKind
 
-__all__ = ("DEFAULT_INTERVAL", "JobOutcome", "PullJob", "backoff_delay", "event_from")
+__all__ = ("DEFAULT_INTERVAL", "JobOutcome", "PullJob", "event_from")
 
 #: seconds between two coalesced ``pull.progress`` events of one pull
 DEFAULT_INTERVAL = 0.1
 #: the server's words for a name the registry does not know
 UNKNOWN_MODEL = "file does not exist"
 
-
-def backoff_delay(retry: int, initial: float, maximum: float) -> float:
-    """Seconds to wait before the ``retry``-th retry (1-based): doubling, capped."""
-    return min(maximum, initial * 2.0 ** max(0, retry - 1))
 
 
 def event_from(
@@ -77,7 +74,7 @@ class PullJob:
 
     ``last`` is the latest event the job published (read by the actor for askers joining
     mid-way); ``tracker`` holds the figures. ``clock`` times rates and ETAs;
-    ``suggest(model)`` finds close names for an unknown model.
+    ``suggest(model)`` finds pullable names close to an unknown model.
     """
 
     def __init__(
@@ -150,19 +147,16 @@ class PullJob:
                 await anyio.sleep(delay)
             except PullFailed as exc:
                 if UNKNOWN_MODEL in exc.reason:
-                    names = await self._suggestions()
+                    names = tuple(await self._suggest(self.model))
                     exc = PullFailed(self.model, self.host, exc.reason, names)
                 return JobOutcome("failed", attempt, exc)
             except ModelNotFound:
-                names = await self._suggestions()
+                names = tuple(await self._suggest(self.model))
                 return JobOutcome("failed", attempt, ModelNotFound(self.model, self.host, names))
             except OllmError as exc:
                 return JobOutcome("failed", attempt, exc)
             else:
                 return JobOutcome("done", attempt)
-
-    async def _suggestions(self) -> tuple[str, ...]:
-        return tuple(await self._suggest(self.model))
 
     async def _attempt(self) -> None:
         self._seen = 0

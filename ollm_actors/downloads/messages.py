@@ -11,10 +11,10 @@ from typing import Literal
 
 import msgspec
 
-from ollm_actors.downloads.events import PullEvent
+from ollm_actors.actors.messages import Request
 from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import OllmError
-from ollm_actors.runtime.messages import Request
+from ollm_actors.vocab.pull_events import PullEvent
 
 __all__ = (
     "CancelPull",

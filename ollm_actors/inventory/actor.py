@@ -20,14 +20,18 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import anyio
 import msgspec
 
-from ollm_actors.downloads.events import ModelDeleted, PullEvent
+from ollm_actors.actors import Actor, InboxFull, Reply, handler
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.config.model import Settings
 from ollm_actors.errors import HostUnreachable, InvalidHost, ModelNotFound, OllmError
 from ollm_actors.inventory.cache import CacheProblem
 from ollm_actors.inventory.hoststate import (
@@ -51,7 +55,6 @@ from ollm_actors.inventory.messages import (
     TagsFetched,
 )
 from ollm_actors.inventory.store import HostCacheFile, encode_cache, load_host_cache
-from ollm_actors.inventory.suggest import close_names, literal_patterns
 from ollm_actors.inventory.types import (
     CacheUnwritable,
     HostOffline,
@@ -63,10 +66,13 @@ from ollm_actors.inventory.types import (
     ModelStatus,
 )
 from ollm_actors.inventory.writer import CacheWriter
-from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import ListedModel
-from ollm_actors.runtime import Actor, InboxFull, Reply, handler
-from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.vocab.backoff import backoff_delay
+from ollm_actors.vocab.database import load_builtin_database
+from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
+from ollm_actors.vocab.suggest import close_matches, pullable_names
 
 __all__ = ("InventoryActor", "InventoryMessage")
 
@@ -103,37 +109,47 @@ class _Waiter:
 class InventoryActor(Actor[InventoryMessage]):
     """Owns, per host: installed models, loaded models, last good fetch, online, stale."""
 
-    def __init__(self, ctx: RuntimeContext, *, follow_pulls: bool = True) -> None:
-        """``follow_pulls=False`` for a runtime without a downloads actor: no ``pull.*`` or
-        ``model.deleted`` event can reach this bus, so none is listened for."""
-        self._ctx = ctx
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        hosts: HostPool,
+        bus: EventBus,
+        cache_dir: Path | None,
+        follow_pulls: bool = True,
+    ) -> None:
+        """``follow_pulls`` is false in a runtime without a downloads actor: no ``pull.*`` or
+        ``model.deleted`` event can reach the bus then, so none is listened for."""
         self._follow_pulls = follow_pulls
+        self._settings = settings
+        self._pool = hosts
+        self._bus = bus
+        self._cache_dir = cache_dir
 
     # life cycle ---------------------------------------------------------------------------
 
     async def on_start(self) -> None:
-        ctx = self._ctx
-        settings = ctx.settings
+        settings = self._settings
         self._ttl = settings.inventory.ttl
         self._probe_initial = settings.inventory.probe.initial
         self._probe_max = settings.inventory.probe.max
         timeouts = settings.providers.ollama.timeouts
         self._deadline = timeouts.connect + timeouts.read
-        self._hosts = {url: HostState(url) for url in ctx.hosts.urls}
+        self._hosts = {url: HostState(url) for url in self._pool.urls}
         self._waiters: list[_Waiter] = []
         self._show_waiters: dict[tuple[str, str], list[Reply[ModelDetails]]] = {}
         self._pulls: dict[tuple[str, str], PullEvent] = {}
         self._unwritable_reported = False
         self._writer: CacheWriter | None = None
         self._unsubscribe: list[Callable[[], None]] = []
-        if ctx.cache_dir is not None:
-            await self._load_caches(ctx.cache_dir)
+        if self._cache_dir is not None:
+            await self._load_caches(self._cache_dir)
         if self._writer is not None:
             await self.start_task(self._writer.run)
         if self._follow_pulls:
             self._unsubscribe = [
-                ctx.bus.on("pull.*", self._on_pull_event),
-                ctx.bus.on("model.deleted", self._on_model_deleted),
+                self._bus.on("pull.*", self._on_pull_event),
+                self._bus.on("model.deleted", self._on_model_deleted),
             ]
 
     async def on_stop(self) -> None:
@@ -163,7 +179,7 @@ class InventoryActor(Actor[InventoryMessage]):
                         found.moved_to,
                         found.reason,
                     )
-                self._ctx.bus.publish("cache.corrupt", found)
+                self._bus.publish("cache.corrupt", found)
 
     async def _tell_write_failed(self, path: str, reason: str) -> None:
         await self.ref.tell(CacheWriteFailed(path, reason))
@@ -176,7 +192,7 @@ class InventoryActor(Actor[InventoryMessage]):
         logger.warning(
             "inventory cache %s is not writable (%s); keeping it in memory", path, reason
         )
-        self._ctx.bus.publish("cache.unwritable", CacheUnwritable(path=path, reason=reason))
+        self._bus.publish("cache.unwritable", CacheUnwritable(path=path, reason=reason))
 
     # bus callbacks: run inline in publish(); they only queue a message ---------------------
 
@@ -205,11 +221,11 @@ class InventoryActor(Actor[InventoryMessage]):
     def _targets(self, host: str | None) -> list[HostState]:
         if host is None:
             return list(self._hosts.values())
-        return [self._hosts[self._ctx.hosts.resolve(host)]]
+        return [self._hosts[self._pool.resolve(host)]]
 
     def _known_host(self, host: str) -> HostState | None:
         try:
-            return self._hosts.get(self._ctx.hosts.resolve(host))
+            return self._hosts.get(self._pool.resolve(host))
         except InvalidHost:
             return None
 
@@ -283,21 +299,24 @@ class InventoryActor(Actor[InventoryMessage]):
     def _publish_changed(
         self, state: HostState, added: Iterable[str], removed: Iterable[str]
     ) -> None:
-        self._ctx.bus.publish(
+        self._bus.publish(
             "inventory.changed",
             InventoryChanged(
                 host=state.url, added=tuple(sorted(added)), removed=tuple(sorted(removed))
             ),
         )
 
-    def _suggestions(self, name: str) -> tuple[str, ...]:
-        from ollm_actors.limits.database import load_builtin_database
-
-        names: list[str] = []
-        for state in self._hosts.values():
-            names.extend(m.name for m in state.listed or ())
-        names.extend(literal_patterns(e.pattern for e in load_builtin_database()))
-        return close_names(name, names)
+    def _suggestions(self, name: str, *, pullable: bool = False) -> tuple[str, ...]:
+        """Names close to ``name``: installed ones (on any host) for show; for the status
+        of an absent model, whose next step is a pull, pullable ones (installed first, then
+        the model database's)."""
+        installed = [m.name for state in self._hosts.values() for m in state.listed or ()]
+        found = close_matches(name, installed)
+        if pullable and len(found) < 3:
+            known = pullable_names(entry.pattern for entry in load_builtin_database())
+            seen = {n.casefold() for n in found}
+            found += tuple(n for n in close_matches(name, known) if n.casefold() not in seen)
+        return found[:3]
 
     # child tasks ----------------------------------------------------------------------------
 
@@ -307,7 +326,7 @@ class InventoryActor(Actor[InventoryMessage]):
     async def _fetch_tags(self, url: str) -> None:
         try:
             with anyio.fail_after(self._deadline):
-                tags = await self._ctx.hosts.client(url).list_models()
+                tags = await self._pool.client(url).list_models()
         except TimeoutError:
             await self.ref.tell(TagsFetched(url, None, self._timed_out(url)))
         except OllmError as exc:
@@ -318,7 +337,7 @@ class InventoryActor(Actor[InventoryMessage]):
     async def _fetch_ps(self, url: str) -> None:
         try:
             with anyio.fail_after(self._deadline):
-                ps = await self._ctx.hosts.client(url).ps()
+                ps = await self._pool.client(url).ps()
         except TimeoutError:
             await self.ref.tell(PsFetched(url, None, self._timed_out(url)))
         except OllmError as exc:
@@ -329,7 +348,7 @@ class InventoryActor(Actor[InventoryMessage]):
     async def _fetch_show(self, url: str, name: str, digest: str) -> None:
         try:
             with anyio.fail_after(self._deadline):
-                show = await self._ctx.hosts.client(url).show(name)
+                show = await self._pool.client(url).show(name)
         except TimeoutError:
             await self.ref.tell(ShowFetched(url, digest, name, None, self._timed_out(url)))
         except OllmError as exc:
@@ -338,12 +357,10 @@ class InventoryActor(Actor[InventoryMessage]):
             await self.ref.tell(ShowFetched(url, digest, name, show))
 
     async def _probe(self, url: str, scope: anyio.CancelScope) -> None:
-        delay = self._probe_initial
-        client = self._ctx.hosts.client(url)
+        client = self._pool.client(url)
         with scope:
-            while True:
-                await anyio.sleep(delay)
-                delay = min(self._probe_max, delay * 2)
+            for attempt in itertools.count(1):
+                await anyio.sleep(backoff_delay(attempt, self._probe_initial, self._probe_max))
                 try:
                     with anyio.fail_after(self._deadline):
                         await client.version()
@@ -364,7 +381,7 @@ class InventoryActor(Actor[InventoryMessage]):
         if state.online is not False:
             state.online = False
             logger.info("Ollama host %s is offline: %s", state.url, error.reason)
-            self._ctx.bus.publish(
+            self._bus.publish(
                 "host.offline",
                 HostOffline(
                     host=state.url, reason=error.reason, cached_models=len(state.listed or ())
@@ -394,7 +411,7 @@ class InventoryActor(Actor[InventoryMessage]):
         removed = before - after if before is not None else set()
         if was_offline:
             logger.info("Ollama host %s is back online", state.url)
-            self._ctx.bus.publish("host.online", HostOnline(host=state.url, models=len(models)))
+            self._bus.publish("host.online", HostOnline(host=state.url, models=len(models)))
         if was_offline or added or removed:
             self._publish_changed(state, added, removed)
         self._persist(state)
@@ -516,7 +533,7 @@ class InventoryActor(Actor[InventoryMessage]):
             )
         if all(s.listed is not None for s in targets):
             return ModelStatus(
-                model=display, status="absent", suggestions=self._suggestions(display)
+                model=display, status="absent", suggestions=self._suggestions(display, pullable=True)
             )
         return ModelStatus(model=display, status="unknown")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ollm_actors.actors.ref import ActorRef
 from ollm_actors.inventory.messages import GetStatus, ListLoaded, ListModels, ShowModel
 from ollm_actors.inventory.types import (
     InventorySnapshot,
@@ -12,8 +13,6 @@ from ollm_actors.inventory.types import (
     ModelInfo,
     ModelStatus,
 )
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.runtime.ref import ActorRef
 
 __all__ = ("InventoryAPI",)
 
@@ -26,12 +25,8 @@ class InventoryAPI:
     a fetch it started still completes for the other askers and for the cache.
     """
 
-    def __init__(self, ctx: RuntimeContext) -> None:
-        self._ctx = ctx
-
-    @property
-    def _ref(self) -> ActorRef[Any]:
-        return self._ctx.refs["inventory"]
+    def __init__(self, ref: ActorRef[Any]) -> None:
+        self._ref = ref
 
     async def snapshot(self, host: str | None = None, refresh: bool = False) -> InventorySnapshot:
         """Host statuses and models of ``host`` (None: every host) together.

@@ -12,8 +12,8 @@ import anyio
 from ollm_actors.errors import InvalidModelName, OllmError
 from ollm_actors.inventory.store import HostCacheFile
 from ollm_actors.inventory.types import HostStatus, LoadedModel, ModelDetails, ModelInfo
-from ollm_actors.ollama.names import parse_model_name
 from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse
+from ollm_actors.vocab.names import parse_model_name
 
 __all__ = (
     "HostState",

@@ -6,10 +6,10 @@ from typing import Any
 
 import msgspec
 
-from ollm_actors.downloads.events import ModelDeleted, PullEvent
+from ollm_actors.actors import Request
 from ollm_actors.inventory.types import InventorySnapshot, LoadedModel, ModelDetails, ModelStatus
 from ollm_actors.ollama.types import PsResponse, ShowResponse, TagsResponse
-from ollm_actors.runtime import Request
+from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = (
     "CacheWriteFailed",

@@ -16,36 +16,23 @@ from typing import Any
 import anyio
 import msgspec
 
+from ollm_actors.actors import Actor, InboxFull, Reply, handler
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.config.model import Settings
 from ollm_actors.errors import ModelNotFound, OllmError
-from ollm_actors.inventory.messages import ShowModel
+from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.inventory.types import ModelDetails
-from ollm_actors.limits.database import ModelDatabase, load_builtin_database
+from ollm_actors.limits.messages import LimitsLearned, LookupLimits
 from ollm_actors.limits.resolve import ModelLimits, resolve_limits, server_facts_from_show
-from ollm_actors.ollama.names import parse_model_name
-from ollm_actors.runtime import Actor, InboxFull, Reply, Request, handler
-from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.ollama.pool import HostPool
+from ollm_actors.vocab.database import ModelDatabase, load_builtin_database
+from ollm_actors.vocab.names import parse_model_name
 
-__all__ = ("LimitsActor", "LimitsLearned", "LookupLimits")
+__all__ = ("LimitsActor",)
 
 logger = logging.getLogger("ollm_actors.limits")
 
 _Key = tuple[str, str | None]  # (name key, host display URL or None for any host)
-
-
-class LookupLimits(Request[ModelLimits], frozen=True):
-    """The resolved limits of ``name`` (facts from ``host``, else any host that has it)."""
-
-    name: str
-    host: str | None = None
-
-
-class LimitsLearned(msgspec.Struct, frozen=True, kw_only=True):
-    """Payload of ``limits.learned``: a server's facts about a digest, seen for the first time."""
-
-    model: str
-    digest: str
-    context_length: int | None
-    capabilities: tuple[str, ...] | None
 
 
 class _FactsArrived(msgspec.Struct, frozen=True, tag=True):
@@ -65,16 +52,27 @@ LimitsMessage = LookupLimits | _FactsArrived | _Forget
 class LimitsActor(Actor[LimitsMessage]):
     """Answers :class:`LookupLimits`; asks the inventory (spawned before it) for show facts."""
 
-    def __init__(self, ctx: RuntimeContext) -> None:
-        self._ctx = ctx
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        hosts: HostPool,
+        bus: EventBus,
+        inventory: InventoryAPI | None,
+    ) -> None:
+        """``inventory`` supplies live facts; without it, limits come from the database."""
+        self._settings = settings
+        self._pool = hosts
+        self._bus = bus
+        self._inventory = inventory
 
     async def on_start(self) -> None:
         self._database: ModelDatabase = await anyio.to_thread.run_sync(load_builtin_database)
-        self._overrides = self._ctx.settings.limits.overrides
+        self._overrides = self._settings.limits.overrides
         self._resolved: dict[_Key, ModelLimits] = {}
         self._waiting: dict[_Key, list[Reply[ModelLimits]]] = {}
         self._learned: set[str] = set()
-        self._unsubscribe = self._ctx.bus.on("inventory.changed", self._on_inventory_changed)
+        self._unsubscribe = self._bus.on("inventory.changed", self._on_inventory_changed)
 
     async def on_stop(self) -> None:
         self._unsubscribe()
@@ -88,12 +86,11 @@ class LimitsActor(Actor[LimitsMessage]):
             return  # stopping
 
     async def _learn(self, key: _Key, name: str, host: str | None) -> None:
-        inventory = self._ctx.refs.get("inventory")
-        if inventory is None:
+        if self._inventory is None:
             await self.ref.tell(_FactsArrived(key, name, None))
             return
         try:
-            details: ModelDetails = await inventory.ask(ShowModel(name, host))
+            details = await self._inventory.show_model(name, host)
         except OllmError as exc:
             await self.ref.tell(_FactsArrived(key, name, None, exc))
         else:
@@ -102,7 +99,7 @@ class LimitsActor(Actor[LimitsMessage]):
     @handler
     async def _lookup(self, msg: LookupLimits) -> None:
         parsed = parse_model_name(msg.name)
-        host = self._ctx.hosts.resolve(msg.host) if msg.host is not None else None
+        host = self._pool.resolve(msg.host) if msg.host is not None else None
         reply = self.defer(msg)
         key = (parsed.key, host)
         cached = self._resolved.get(key)
@@ -140,7 +137,7 @@ class LimitsActor(Actor[LimitsMessage]):
         )
         if details.digest not in self._learned:
             self._learned.add(details.digest)
-            self._ctx.bus.publish(
+            self._bus.publish(
                 "limits.learned",
                 LimitsLearned(
                     model=details.name,

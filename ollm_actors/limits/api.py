@@ -7,12 +7,13 @@ from typing import Any
 
 import anyio
 
+from ollm_actors.actors.ref import ActorRef
+from ollm_actors.config.model import Settings
 from ollm_actors.errors import OllmError
-from ollm_actors.limits.actor import LookupLimits
+from ollm_actors.inventory.types import ModelInfo
 from ollm_actors.limits.budget import TokenBudget, compute_budget, compute_budget_for_prompt
+from ollm_actors.limits.messages import LookupLimits
 from ollm_actors.limits.resolve import ModelLimits
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.runtime.ref import ActorRef
 
 __all__ = ("LimitsAPI",)
 
@@ -23,12 +24,12 @@ LOOKUP_CONCURRENCY = 8
 class LimitsAPI:
     """Limits lookups and budgets, answered by the limits actor."""
 
-    def __init__(self, ctx: RuntimeContext) -> None:
-        self._ctx = ctx
-
-    @property
-    def _ref(self) -> ActorRef[Any]:
-        return self._ctx.refs["limits"]
+    def __init__(self, ref: ActorRef[Any], settings: Settings) -> None:
+        """``settings`` gives the budget's ``options.maxTokens`` and
+        ``providers.ollama.options.numCtx``."""
+        self._ref = ref
+        self._max_tokens = settings.options.max_tokens
+        self._num_ctx = settings.providers.ollama.options.num_ctx
 
     async def lookup(self, name: str, host: str | None = None) -> ModelLimits:
         """The limits of ``name``: override > server facts > database > family > default.
@@ -64,6 +65,20 @@ class LimitsAPI:
                 tg.start_soon(one, name)
         return found
 
+    async def lookup_installed(
+        self, models: Iterable[ModelInfo]
+    ) -> dict[tuple[str, str], ModelLimits]:
+        """:meth:`lookup_many` for installed models, each judged by the facts of its own host
+        (one name may be a different model on each), keyed by ``(host, name)``."""
+        by_host: dict[str, list[str]] = {}
+        for model in models:
+            by_host.setdefault(model.host, []).append(model.name)
+        found: dict[tuple[str, str], ModelLimits] = {}
+        for host, names in by_host.items():
+            for name, limits in (await self.lookup_many(names, host)).items():
+                found[host, name] = limits
+        return found
+
     async def budget(
         self,
         name: str,
@@ -90,9 +105,8 @@ class LimitsAPI:
             raise ValueError("give the prompt once: prompt, prompt_tokens, text or messages")
         chosen: int | str | Sequence[Mapping[str, Any]] = given[0] if given else 0
         limits = await self.lookup(name, host)
-        settings = self._ctx.settings
-        configured = settings.options.max_tokens
-        num_ctx = settings.providers.ollama.options.num_ctx
+        configured = self._max_tokens
+        num_ctx = self._num_ctx
         if isinstance(chosen, int):
             return compute_budget(
                 limits,

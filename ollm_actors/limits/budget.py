@@ -28,6 +28,7 @@ import msgspec
 from ollm_actors.errors import PromptTooLarge
 from ollm_actors.limits.resolve import ModelLimits
 from ollm_actors.limits.tokens import estimate_prompt_tokens
+from ollm_actors.vocab.fit import effective_window, prompt_fits
 
 __all__ = (
     "NUM_CTX_STEP",
@@ -101,17 +102,16 @@ def compute_budget(
 
     notes: list[str] = []
     window = limits.context_window
-    effective = window
+    effective = effective_window(window, num_ctx)
     if num_ctx is not None:
         if num_ctx < window:
-            effective = num_ctx
             notes.append(f"numCtx {num_ctx} caps the model's window of {window}")
         elif num_ctx > window:
             notes.append(f"numCtx {num_ctx} exceeds the model's window of {window}; using {window}")
 
     generates = limits.capabilities.completion
     needed = prompt_tokens + (1 if generates else 0)
-    if needed > effective:
+    if not prompt_fits(window, prompt_tokens, generates=generates, num_ctx=num_ctx):
         if strict:
             raise PromptTooLarge(limits.model, effective, prompt_tokens)
         notes.append(

@@ -6,9 +6,9 @@ Layers, highest first, each field resolved on its own:
 override  the user's ``limits.overrides.<pattern>`` entries matching the name; for each field
           the most specific pattern that sets it wins (partial overrides layer over the rest)
 server    live facts from ``/api/show``: ``<arch>.context_length`` and ``capabilities``
-database  the most specific built-in database entry (:mod:`ollm_actors.limits.database`)
+database  the most specific built-in database entry (:mod:`ollm_actors.vocab.database`)
 family    the default for the server's architecture family (:mod:`.family_defaults`)
-default   :data:`~ollm_actors.limits.family_defaults.SAFE_DEFAULT` (2048 / 512)
+default   :data:`~ollm_actors.vocab.family_defaults.SAFE_DEFAULT` (2048 / 512)
 ========  ==================================================================================
 
 Which layer may supply which field:
@@ -38,13 +38,14 @@ from typing import Any, Literal
 
 import msgspec
 
-from ollm_actors.limits.database import ModelDatabase
-from ollm_actors.limits.errors import LimitsDataError
-from ollm_actors.limits.family_defaults import SAFE_DEFAULT, FamilyDefault, family_default
-from ollm_actors.limits.patterns import compile_pattern
-from ollm_actors.limits.types import Capabilities, LimitsOverride, ModelEntry
-from ollm_actors.ollama.names import parse_model_name
-from ollm_actors.routing.profiles import BUILTIN_PROFILES
+from ollm_actors.errors import LimitsDataError
+from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
+from ollm_actors.vocab.database import ModelDatabase
+from ollm_actors.vocab.entries import Capabilities, LimitsOverride, ModelEntry
+from ollm_actors.vocab.family_defaults import SAFE_DEFAULT, FamilyDefault, family_default
+from ollm_actors.vocab.fit import misfit, need_for
+from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.patterns import compile_pattern
 
 __all__ = (
     "LimitsSource",
@@ -216,10 +217,7 @@ def _meets(profile_name: str, window: int, capabilities: Capabilities) -> bool:
     profile = BUILTIN_PROFILES.get(profile_name)
     if profile is None:
         return True
-    names = capabilities.names()
-    return window >= profile.minContextWindow and all(
-        c in names for c in profile.requiredCapabilities
-    )
+    return misfit(capabilities.names(), window, need_for(profile_name, profile)) is None
 
 
 def _base_layer(

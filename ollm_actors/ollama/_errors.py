@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import httpx
 
 from ollm_actors.errors import HostUnreachable, OllmError, ProtocolError
-from ollm_actors.ollama.hosts import redact_url
+from ollm_actors.vocab.hosts import redact_url
 
 __all__ = ("HTTPX_ERRORS", "translate_error", "translate_errors")
 

@@ -26,9 +26,6 @@ from ollm_actors.errors import (
     ServerError,
 )
 from ollm_actors.ollama._errors import HTTPX_ERRORS, translate_error, translate_errors
-from ollm_actors.ollama._lazy_trio import import_httpcore
-from ollm_actors.ollama.hosts import OllamaHost, parse_host, redact_url
-from ollm_actors.ollama.names import parse_model_name
 from ollm_actors.ollama.types import (
     DeleteRequest,
     PsResponse,
@@ -45,6 +42,8 @@ from ollm_actors.ollama.types import (
     tags_decoder,
     version_decoder,
 )
+from ollm_actors.vocab.hosts import OllamaHost, parse_host, redact_url
+from ollm_actors.vocab.names import parse_model_name
 
 __all__ = ("OllamaClient", "PullLines")
 
@@ -217,7 +216,6 @@ class OllamaClient:
     async def __aenter__(self) -> Self:
         if self._http is not None:
             raise RuntimeError("OllamaClient is already open")
-        import_httpcore()
         headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",

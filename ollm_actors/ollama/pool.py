@@ -9,7 +9,7 @@ from typing import Self
 
 from ollm_actors.errors import InvalidHost
 from ollm_actors.ollama.client import OllamaClient
-from ollm_actors.ollama.hosts import OllamaHost, parse_host
+from ollm_actors.vocab.hosts import OllamaHost, parse_host
 
 __all__ = ("HostPool",)
 

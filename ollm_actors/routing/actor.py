@@ -14,27 +14,26 @@ are dropped at once on ``inventory.changed``, ``limits.learned``, ``host.online`
 before the event, so an ask made after a change never sees the old answer. Every answered
 decision is published as ``route.decided`` (payload: the :class:`RouteDecision`).
 
-Output room. With ``prompt_tokens > 0`` a window must also hold the output a request will ask
-for: ``options.maxTokens``, capped by the largest max output of any candidate (see
-:func:`~ollm_actors.routing.candidates_from.output_reserve`).
+Fit. Whether a model can hold a prompt is the fit rule of :mod:`ollm_actors.vocab.fit`, the
+same one ``rt.limits.budget`` applies (with ``providers.ollama.options.numCtx``), so a model
+the router picks always has a budget that fits.
 """
 
 from __future__ import annotations
 
-from ollm_actors.errors import HostUnreachable, OllmError
+from ollm_actors.actors import Actor, Event, InboxFull, handler
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.config.model import Settings
+from ollm_actors.errors import HostUnreachable, OllmError, UnknownProfile
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.limits.api import LimitsAPI
-from ollm_actors.limits.database import load_builtin_database
-from ollm_actors.ollama.names import parse_model_name
 from ollm_actors.routing.candidate import Candidate, model_key
 from ollm_actors.routing.candidates_from import (
     build_candidates,
     candidate_from_limits,
     catalog_candidates,
-    output_reserve,
 )
 from ollm_actors.routing.decision import RouteDecision
-from ollm_actors.routing.errors import UnknownProfile
 from ollm_actors.routing.messages import (
     GetRouterStatistics,
     Invalidate,
@@ -43,10 +42,11 @@ from ollm_actors.routing.messages import (
     SelectModel,
     SuitedProfiles,
 )
-from ollm_actors.routing.scoring import reject, rules_for
 from ollm_actors.routing.select import normalise_capabilities, select_model
-from ollm_actors.runtime import Actor, Event, InboxFull, handler
-from ollm_actors.runtime.context import RuntimeContext
+from ollm_actors.vocab.database import load_builtin_database
+from ollm_actors.vocab.fit import suited_profiles
+from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.suggest import close_matches
 
 __all__ = ("INVALIDATING_TOPICS", "RouterActor")
 
@@ -71,19 +71,22 @@ class RouterActor(Actor[RouterMessage]):
     """Answers :class:`SelectModel`, :class:`SuitedProfiles` and
     :class:`GetRouterStatistics`; uses the inventory and limits actors (spawned before it)."""
 
-    def __init__(self, ctx: RuntimeContext) -> None:
-        self._ctx = ctx
+    def __init__(
+        self, *, settings: Settings, bus: EventBus, inventory: InventoryAPI, limits: LimitsAPI
+    ) -> None:
+        self._settings = settings
+        self._bus = bus
+        self._inventory = inventory
+        self._limits = limits
 
     async def on_start(self) -> None:
-        settings = self._ctx.settings
+        settings = self._settings
         self._profiles = settings.routing.profiles
         self._overrides = settings.model.routing.overrides
         self._enabled = settings.model.routing.enabled
         self._default_model = settings.model.default
-        self._max_tokens = settings.options.max_tokens
+        self._num_ctx = settings.providers.ollama.options.num_ctx
         self._ttl = settings.inventory.ttl
-        self._inventory = InventoryAPI(self._ctx)
-        self._limits = LimitsAPI(self._ctx)
         self._candidates: list[Candidate] | None = None
         self._fetched_at = 0.0
         self._decisions: dict[_DecisionKey, RouteDecision] = {}
@@ -94,7 +97,7 @@ class RouterActor(Actor[RouterMessage]):
         self._misses = 0
         self._invalidations = 0
         self._refreshes = 0
-        bus = self._ctx.bus
+        bus = self._bus
         self._unsubscribe = [bus.on(topic, self._on_change) for topic in INVALIDATING_TOPICS]
 
     async def on_stop(self) -> None:
@@ -137,13 +140,7 @@ class RouterActor(Actor[RouterMessage]):
             loaded = await self._inventory.list_loaded()
         except HostUnreachable:
             loaded = []
-        names_by_host: dict[str, list[str]] = {}
-        for info in snapshot.models:
-            names_by_host.setdefault(info.host, []).append(info.name)
-        resolved = {}
-        for host, names in names_by_host.items():
-            found = await self._limits.lookup_many(names, host)
-            resolved.update({(host, name): limits for name, limits in found.items()})
+        resolved = await self._limits.lookup_installed(snapshot.models)
         return build_candidates(snapshot, resolved, loaded)
 
     def _catalog_candidates(self) -> list[Candidate]:
@@ -154,7 +151,11 @@ class RouterActor(Actor[RouterMessage]):
     @handler
     async def _select(self, msg: SelectModel) -> RouteDecision:
         if msg.profile not in self._profiles:
-            raise UnknownProfile(msg.profile, self._profiles)
+            raise UnknownProfile(
+                msg.profile,
+                self._profiles,
+                suggestions=close_matches(msg.profile, self._profiles, limit=1),
+            )
         require = normalise_capabilities(msg.require)
         prompt_tokens = max(msg.prompt_tokens, 0)
         key = (msg.profile, prompt_tokens, tuple(sorted(require)))
@@ -168,13 +169,7 @@ class RouterActor(Actor[RouterMessage]):
                 profiles=self._profiles,
                 overrides=self._overrides,
                 prompt_tokens=prompt_tokens,
-                reserve_output=output_reserve(
-                    prompt_tokens,
-                    self._max_tokens,
-                    candidates,
-                    generative="embedding" not in require
-                    and "embedding" not in self._profiles[msg.profile].requiredCapabilities,
-                ),
+                num_ctx=self._num_ctx,
                 require=require,
                 routing_enabled=self._enabled,
                 default_model=self._default_model,
@@ -185,7 +180,7 @@ class RouterActor(Actor[RouterMessage]):
             self._decisions[key] = decision
         else:
             self._hits += 1
-        self._ctx.bus.publish("route.decided", decision)
+        self._bus.publish("route.decided", decision)
         return decision
 
     @handler
@@ -198,11 +193,10 @@ class RouterActor(Actor[RouterMessage]):
         if not installed:
             limits = await self._limits.lookup(msg.name)
             installed = [candidate_from_limits(limits)]
-        return [
-            name
-            for name, profile in self._profiles.items()
-            if any(reject(c, rules_for(name, profile)) is None for c in installed)
-        ]
+        suited: set[str] = set()
+        for c in installed:
+            suited.update(suited_profiles(c.capabilities, c.context_window, self._profiles))
+        return [name for name in self._profiles if name in suited]
 
     @handler
     async def _statistics(self, msg: GetRouterStatistics) -> RouterStatistics:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ollm_actors.actors.ref import ActorRef
+from ollm_actors.config.model import Settings
 from ollm_actors.routing.decision import RouteDecision
 from ollm_actors.routing.messages import (
     GetRouterStatistics,
@@ -12,10 +14,8 @@ from ollm_actors.routing.messages import (
     SelectModel,
     SuitedProfiles,
 )
-from ollm_actors.routing.profile_lookup import get_profile
-from ollm_actors.routing.types import RoutingProfile
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.runtime.ref import ActorRef
+from ollm_actors.vocab.profile_lookup import get_profile
+from ollm_actors.vocab.profiles import RoutingProfile
 
 __all__ = ("RouterAPI",)
 
@@ -27,12 +27,9 @@ class RouterAPI:
     cancelling one abandons its answer and leaves the router's cache consistent.
     """
 
-    def __init__(self, ctx: RuntimeContext) -> None:
-        self._ctx = ctx
-
-    @property
-    def _ref(self) -> ActorRef[Any]:
-        return self._ctx.refs["router"]
+    def __init__(self, ref: ActorRef[Any], settings: Settings) -> None:
+        self._ref = ref
+        self._settings = settings
 
     async def select_model(
         self, profile: str, *, prompt_tokens: int = 0, require: Iterable[str] = ()
@@ -60,7 +57,7 @@ class RouterAPI:
         task types get ``model.routing.defaultProfile``. Raises ``UnknownProfile`` when the
         profile that applies is not defined.
         """
-        settings = self._ctx.settings
+        settings = self._settings
         return get_profile(
             task_type,
             profiles=settings.routing.profiles,

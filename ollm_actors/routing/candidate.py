@@ -13,7 +13,7 @@ import re
 import msgspec
 
 from ollm_actors.errors import InvalidModelName
-from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.vocab.names import parse_model_name
 
 __all__ = (
     "Candidate",
@@ -32,7 +32,7 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ``family`` is the routing family the limits layer resolved (``qwen2.5-coder``, ``llama``);
     ``parameter_size`` and ``quantization`` are as Ollama reports them (``"7.6B"``,
     ``"Q4_K_M"``; empty when unknown); ``capabilities`` uses
-    :data:`ollm_actors.limits.types.CAPABILITY_NAMES`; ``profiles`` are the routing profiles
+    :data:`ollm_actors.vocab.entries.CAPABILITY_NAMES`; ``profiles`` are the routing profiles
     the model database says the model suits. ``online`` is whether the host answers now;
     ``stale`` marks an entry served from the cached list of a host that did not answer.
     """

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ollm_actors.errors import InvalidModelName
 from ollm_actors.inventory.types import InventorySnapshot, LoadedModel, ModelInfo
-from ollm_actors.limits.database import ModelDatabase
 from ollm_actors.limits.resolve import ModelLimits
-from ollm_actors.limits.types import ModelEntry
-from ollm_actors.ollama.names import parse_model_name
 from ollm_actors.routing.candidate import Candidate, model_key
+from ollm_actors.vocab.database import ModelDatabase
+from ollm_actors.vocab.entries import ModelEntry
+from ollm_actors.vocab.names import parse_model_name
 
 __all__ = (
     "build_candidates",
@@ -25,7 +25,6 @@ __all__ = (
     "candidate_from_limits",
     "catalog_candidates",
     "catalog_name",
-    "output_reserve",
 )
 
 _GLOB = re.compile(r"[*?\[]")
@@ -177,26 +176,3 @@ def catalog_candidates(database: ModelDatabase) -> list[Candidate]:
         seen.add(model_key(name))
         out.append(_catalog_candidate(name, entry))
     return out
-
-
-def output_reserve(
-    prompt_tokens: int,
-    max_tokens: int,
-    candidates: Iterable[Candidate],
-    *,
-    generative: bool = True,
-) -> int:
-    """The output room the router asks a window to hold beyond the prompt.
-
-    0 when no prompt size is given (the caller only asked for a profile) and for a profile
-    that is not ``generative`` (embedding models produce no tokens). Otherwise the configured
-    ``options.maxTokens``, capped by the largest max output any candidate can produce: no
-    model generates more than that, so reserving more would reject models for room nobody
-    could use. One number serves every candidate (the pure selection takes one); a model
-    whose own max output is smaller is therefore judged conservatively.
-    """
-    if prompt_tokens <= 0 or not generative:
-        return 0
-    caps = [c.max_output_tokens for c in candidates if c.max_output_tokens]
-    reserve = max(max_tokens, 0)
-    return min(reserve, max(caps)) if caps else reserve

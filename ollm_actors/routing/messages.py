@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import msgspec
 
+from ollm_actors.actors import Request
 from ollm_actors.routing.decision import RouteDecision
-from ollm_actors.runtime import Request
 
 __all__ = (
     "GetRouterStatistics",

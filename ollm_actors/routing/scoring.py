@@ -31,17 +31,16 @@ from collections.abc import Iterable
 
 import msgspec
 
-from ollm_actors.limits.types import CAPABILITY_NAMES
 from ollm_actors.routing.candidate import (
     Candidate,
     estimated_billions,
     model_base,
     quantization_bits,
 )
-from ollm_actors.routing.types import RoutingProfile
+from ollm_actors.vocab.fit import Misfit, Need, misfit, need_for
+from ollm_actors.vocab.profiles import RoutingProfile
 
 __all__ = (
-    "Rejection",
     "Rules",
     "add_dynamic_points",
     "explain",
@@ -67,21 +66,17 @@ _SMALL_PROFILES = frozenset({"fast"})
 _MID_PROFILES = frozenset({"general", "creative", "tools", "code"})
 _CODE_PROFILES = frozenset({"code"})
 _WINDOW_PROFILES = frozenset({"long-context"})
-_CAPABILITY_ORDER = {name: i for i, name in enumerate(CAPABILITY_NAMES)}
 
 
 class Rules(msgspec.Struct, frozen=True, kw_only=True):
-    """One profile's filters and preferences, prepared once for a whole candidate list."""
+    """One profile's need (the fit rule's input) and preferences, prepared once for a whole
+    candidate list."""
 
     profile: str
+    need: Need
     required: tuple[str, ...]
-    required_set: frozenset[str]
     min_window: int
-    need_tokens: int
-    window_floor: int
     prompt_tokens: int
-    reserve_output: int
-    generative: bool
     preferred: tuple[str, ...]
     small: bool
     mid: bool
@@ -95,26 +90,20 @@ def rules_for(
     *,
     require: Iterable[str] = (),
     prompt_tokens: int = 0,
-    reserve_output: int = 0,
+    num_ctx: int | None = None,
 ) -> Rules:
     """Prepare the rules of ``profile`` (known under ``name``) plus a caller's ``require``.
 
-    ``require`` must already be capability names of ``CAPABILITY_NAMES``.
+    ``require`` must already be capability names of ``CAPABILITY_NAMES``; ``num_ctx`` is the
+    context requests are sent with (``providers.ollama.options.numCtx``), if capped.
     """
-    required_set = frozenset(profile.requiredCapabilities) | frozenset(require)
-    required = tuple(sorted(required_set, key=lambda c: (_CAPABILITY_ORDER.get(c, 99), c)))
-    prompt = max(prompt_tokens, 0)
-    reserve = max(reserve_output, 0)
+    need = need_for(name, profile, require=require, prompt_tokens=prompt_tokens, num_ctx=num_ctx)
     return Rules(
         profile=name,
-        required=required,
-        required_set=required_set,
-        min_window=profile.minContextWindow,
-        need_tokens=prompt + reserve,
-        window_floor=max(profile.minContextWindow, prompt + reserve),
-        prompt_tokens=prompt,
-        reserve_output=reserve,
-        generative="embedding" not in required_set,
+        need=need,
+        required=need.required,
+        min_window=need.min_window,
+        prompt_tokens=need.prompt_tokens,
         preferred=tuple(f.lower() for f in profile.preferredFamilies),
         small=name in _SMALL_PROFILES,
         mid=name in _MID_PROFILES,
@@ -123,55 +112,10 @@ def rules_for(
     )
 
 
-class Rejection(msgspec.Struct, frozen=True):
-    """Why a candidate cannot serve a profile: a ``kind`` to group by and a sentence."""
-
-    kind: str  # embedding-only | generative | capability | window | prompt
-    text: str
-
-
-def reject(candidate: Candidate, rules: Rules) -> Rejection | None:
-    """The first hard filter ``candidate`` fails under ``rules``, or ``None`` if it fits.
-
-    Filters, in order: embedding-only models never serve generative profiles, generative
-    models never serve embedding profiles, every required capability must be present, the
-    window must reach the profile's ``minContextWindow`` and hold prompt plus reserved output.
-    """
-    caps = candidate.capabilities
-    window = candidate.context_window
-    if window >= rules.window_floor and rules.required_set <= caps:
-        # The common case, a fitting model, decided with the fewest lookups.
-        if rules.generative:
-            if "completion" in caps or "embedding" not in caps:
-                return None
-        elif "completion" not in caps:
-            return None
-    if rules.generative:
-        if "embedding" in caps and "completion" not in caps:
-            return Rejection(
-                "embedding-only",
-                f"is an embedding-only model; '{rules.profile}' needs a generative model",
-            )
-    elif "completion" in caps:
-        return Rejection(
-            "generative", f"is a generative model; '{rules.profile}' needs an embedding model"
-        )
-    if not rules.required_set <= caps:
-        missing = [c for c in rules.required if c not in caps]
-        return Rejection("capability", f"lacks {', '.join(missing)}")
-    if window < rules.min_window:
-        return Rejection(
-            "window",
-            f"context window {window} is under the {rules.min_window} tokens "
-            f"'{rules.profile}' needs",
-        )
-    if window < rules.need_tokens:
-        return Rejection(
-            "prompt",
-            f"context window {window} cannot hold {rules.prompt_tokens} prompt + "
-            f"{rules.reserve_output} output tokens",
-        )
-    return None
+def reject(candidate: Candidate, rules: Rules) -> Misfit | None:
+    """The first rule of the fit rule (:mod:`ollm_actors.vocab.fit`) ``candidate`` breaks
+    under ``rules``, or ``None`` if it fits."""
+    return misfit(candidate.capabilities, candidate.context_window, rules.need)
 
 
 def _matches(text: str, family: str) -> bool:

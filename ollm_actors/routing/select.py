@@ -20,14 +20,10 @@ from typing import TypeVar
 
 import msgspec
 
-from ollm_actors.errors import InvalidModelName, NoModelAvailable
-from ollm_actors.limits.types import CAPABILITY_NAMES
-from ollm_actors.ollama.names import parse_model_name
+from ollm_actors.errors import InvalidModelName, NoModelAvailable, UnknownCapability, UnknownProfile
 from ollm_actors.routing.candidate import Candidate, model_key
 from ollm_actors.routing.decision import CandidateScore, RouteDecision
-from ollm_actors.routing.errors import UnknownCapability, UnknownProfile
 from ollm_actors.routing.scoring import (
-    Rejection,
     Rules,
     add_dynamic_points,
     explain,
@@ -37,7 +33,11 @@ from ollm_actors.routing.scoring import (
     static_points,
     static_table,
 )
-from ollm_actors.routing.types import RoutingProfile
+from ollm_actors.vocab.entries import CAPABILITY_NAMES
+from ollm_actors.vocab.fit import Misfit
+from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.profiles import RoutingProfile
+from ollm_actors.vocab.suggest import close_matches
 
 __all__ = ("normalise_capabilities", "select_model")
 
@@ -51,14 +51,16 @@ def normalise_capabilities(names: Iterable[str]) -> tuple[str, ...]:
     """Capability names in the vocabulary of ``CAPABILITY_NAMES`` (``toolCalling`` and
     case variants accepted), de-duplicated, in input order.
 
-    Raises :class:`~ollm_actors.routing.errors.UnknownCapability` for any other name.
+    Raises :class:`~ollm_actors.errors.UnknownCapability` for any other name.
     """
     out: list[str] = []
     for raw in names:
         folded = raw.strip().lower()
         name = _ALIASES.get(folded, folded)
         if name not in CAPABILITY_NAMES:
-            raise UnknownCapability(raw, CAPABILITY_NAMES)
+            raise UnknownCapability(
+                raw, CAPABILITY_NAMES, suggestions=close_matches(raw, CAPABILITY_NAMES, limit=1)
+            )
         if name not in out:
             out.append(name)
     return tuple(out)
@@ -150,7 +152,7 @@ class _Outcome(msgspec.Struct):
     # collections made the cost grow faster than the count.
     scores: list[float] = msgspec.field(default_factory=list)
     fits: list[Candidate] = msgspec.field(default_factory=list)
-    rejected: list[tuple[Candidate, Rejection]] = msgspec.field(default_factory=list)
+    rejected: list[tuple[Candidate, Misfit]] = msgspec.field(default_factory=list)
     top: float = -math.inf
     leaders: list[Candidate] = msgspec.field(default_factory=list)
 
@@ -181,32 +183,17 @@ def _evaluate(pool: Sequence[Candidate], rules: Rules) -> _Outcome:
     add_rejected = rejected.append
     table = static_table(rules)
     memo = table.get
-    floor = rules.window_floor
-    required = rules.required_set
-    generative = rules.generative
     top = -math.inf
     leaders: list[Candidate] = []
     for cand in pool:
-        caps = cand.capabilities
-        if (
-            cand.context_window >= floor
-            and required <= caps
-            and (
-                ("completion" in caps or "embedding" not in caps)
-                if generative
-                else "completion" not in caps
-            )
-        ):
-            points = memo(
-                (cand.name, cand.family, cand.parameter_size, cand.quantization, cand.size)
-            )
-            if points is None:
-                points = static_points(cand, rules, table)
-        else:
-            why = reject(cand, rules)
-            if why is not None:
-                add_rejected((cand, why))
-                continue
+        why = reject(cand, rules)
+        if why is not None:
+            add_rejected((cand, why))
+            continue
+        points = memo(
+            (cand.name, cand.family, cand.parameter_size, cand.quantization, cand.size)
+        )
+        if points is None:
             points = static_points(cand, rules, table)
         total = add_dynamic_points(points, cand, rules)
         add_score(total)
@@ -228,7 +215,7 @@ def _why_none(outcome: _Outcome, rules: Rules, where: str) -> str:
     kinds = Counter(why.kind for _, why in outcome.rejected)
     single = {
         "window": f"no model with a {rules.min_window}-token window",
-        "prompt": f"no model whose window holds {rules.need_tokens} tokens",
+        "prompt": f"no model whose window holds a {rules.prompt_tokens}-token prompt",
         "capability": f"no model with {', '.join(rules.required)}",
         "embedding-only": "only embedding models are available",
         "generative": "no embedding model is available",
@@ -237,7 +224,7 @@ def _why_none(outcome: _Outcome, rules: Rules, where: str) -> str:
         return single[next(iter(kinds))]
     plural = {
         "window": f"with a window under {rules.min_window} tokens",
-        "prompt": f"too small for {rules.need_tokens} tokens",
+        "prompt": f"too small for a {rules.prompt_tokens}-token prompt",
         "capability": f"without {', '.join(rules.required)}",
         "embedding-only": "embedding-only",
         "generative": "not embedding models",
@@ -259,10 +246,10 @@ class _Search:
         "chain_note",
         "everyone",
         "extra",
+        "num_ctx",
         "overrides",
         "prompt_tokens",
         "requested",
-        "reserve_output",
     )
 
     def __init__(
@@ -275,7 +262,7 @@ class _Search:
         overrides: Mapping[str, str],
         extra: tuple[str, ...],
         prompt_tokens: int,
-        reserve_output: int,
+        num_ctx: int | None,
         catalog: Sequence[Candidate],
     ) -> None:
         self.requested = requested
@@ -285,7 +272,7 @@ class _Search:
         self.overrides = overrides
         self.extra = extra
         self.prompt_tokens = prompt_tokens
-        self.reserve_output = reserve_output
+        self.num_ctx = num_ctx
         self.catalog = catalog
 
     def rules(self, name: str, profile: RoutingProfile) -> Rules:
@@ -294,7 +281,7 @@ class _Search:
             profile,
             require=self.extra,
             prompt_tokens=self.prompt_tokens,
-            reserve_output=self.reserve_output,
+            num_ctx=self.num_ctx,
         )
 
     def run(self) -> RouteDecision:
@@ -560,7 +547,7 @@ def select_model(
     profiles: Mapping[str, RoutingProfile],
     overrides: Mapping[str, str] = _EMPTY,
     prompt_tokens: int = 0,
-    reserve_output: int = 0,
+    num_ctx: int | None = None,
     require: Iterable[str] = (),
     routing_enabled: bool = True,
     default_model: str | None = None,
@@ -569,17 +556,18 @@ def select_model(
     """Pick the model for ``profile_name`` among ``candidates`` (the models available now).
 
     Hard filters: the profile's ``requiredCapabilities`` plus ``require`` (kept along the
-    fallback chain); a window of at least ``minContextWindow`` and of
-    ``prompt_tokens + reserve_output``; embedding-only models never serve generative profiles
-    and generative models never serve embedding profiles. ``overrides`` maps a profile name
+    fallback chain), then the fit rule of :mod:`ollm_actors.vocab.fit`: a window of at least
+    ``minContextWindow`` that holds ``prompt_tokens`` (capped by ``num_ctx``) with room for
+    output; embedding-only models never serve generative profiles and generative models
+    never serve embedding profiles. ``overrides`` maps a profile name
     to a model name (``model.routing.overrides``), compared by normalised name. When
     ``routing_enabled`` is false, ``default_model`` is used wherever it is available.
 
     Returns a :class:`RouteDecision` whose ``reasons`` explain the choice, the overrides
     skipped, the fallbacks taken and any use of a stale cached list. Pure and synchronous.
 
-    Raises :class:`~ollm_actors.routing.errors.UnknownProfile` if ``profile_name`` is not in
-    ``profiles``; :class:`~ollm_actors.routing.errors.UnknownCapability` for a ``require``
+    Raises :class:`~ollm_actors.errors.UnknownProfile` if ``profile_name`` is not in
+    ``profiles``; :class:`~ollm_actors.errors.UnknownCapability` for a ``require``
     name outside ``CAPABILITY_NAMES``; :class:`~ollm_actors.errors.NoModelAvailable` (with
     every rejection and, from ``catalog``, models that would fit if pulled) when nothing fits
     at the end of the fallback chain, or routing is disabled and ``default_model`` is unset
@@ -587,7 +575,9 @@ def select_model(
     """
     profile = profiles.get(profile_name)
     if profile is None:
-        raise UnknownProfile(profile_name, profiles)
+        raise UnknownProfile(
+            profile_name, profiles, suggestions=close_matches(profile_name, profiles, limit=1)
+        )
     extra = normalise_capabilities(require)
     if not routing_enabled:
         rules = rules_for(
@@ -595,7 +585,7 @@ def select_model(
             profile,
             require=extra,
             prompt_tokens=prompt_tokens,
-            reserve_output=reserve_output,
+            num_ctx=num_ctx,
         )
         return _default_decision(profile_name, candidates, default_model, rules)
     chain, note = _chain(profile_name, profiles)
@@ -607,6 +597,6 @@ def select_model(
         overrides=overrides,
         extra=extra,
         prompt_tokens=prompt_tokens,
-        reserve_output=reserve_output,
+        num_ctx=num_ctx,
         catalog=catalog,
     ).run()

@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from ollm_actors.cli.config_cmd import config_app
+from ollm_actors.cli.exits import exit_code
 from ollm_actors.config import Settings, load_settings
 from ollm_actors.errors import OllmError
 
@@ -40,7 +41,7 @@ class StubState:
             typer.echo(json.dumps({"error": error.facts()}))
         else:
             typer.echo(error.message, err=True)
-        raise typer.Exit(error.exit_code)
+        raise typer.Exit(exit_code(error))
 
 
 def _app(state: StubState) -> typer.Typer:

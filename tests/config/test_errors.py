@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ollm_actors.cli.exits import exit_code
 from ollm_actors.config import load_settings
 from ollm_actors.errors import SettingsError, SettingsProblem
 from tests.config.helpers import load_hermetic
@@ -25,7 +26,7 @@ def test_misspelt_key_names_file_line_and_suggestion(tmp_path: Path) -> None:
     assert problem.source == f"file:{user}:3:3"
     assert problem.suggestion == "maxTokens"
     assert "did you mean 'maxTokens'" in str(exc.value)
-    assert exc.value.exit_code == 2
+    assert exit_code(exc.value) == 2
 
 
 def test_unparsable_yaml_gives_line_and_column(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ollm_actors.config import ENV_VARS, FrozenDict, Settings, load_settings
 from ollm_actors.config.loader import check_settings_file
 from ollm_actors.errors import SettingsError
-from ollm_actors.routing.profiles import BUILTIN_PROFILES, BUILTIN_TASKS
+from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES, BUILTIN_TASKS
 from tests.config.helpers import load_hermetic
 
 SEED_EXAMPLE = """\

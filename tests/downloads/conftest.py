@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ollm_actors.downloads.actor import DownloadsActor
 from ollm_actors.downloads.api import DownloadsAPI
 from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.testing import hermetic_settings, running_tasks, runtime_context
+from ollm_actors.runtime import Runtime, open_runtime
+from ollm_actors.testing import hermetic_settings, running_tasks
 
 __all__ = ("FAST", "open_downloads", "running_tasks")
 
@@ -37,9 +36,8 @@ async def emulator() -> AsyncIterator[RunningEmulator]:
 @asynccontextmanager
 async def open_downloads(
     url: str, tmp_path: Path, **overrides: object
-) -> AsyncIterator[tuple[RuntimeContext, DownloadsAPI]]:
-    """The downloads actor alone (no inventory: suggestions come from the host itself)."""
+) -> AsyncIterator[tuple[Runtime, DownloadsAPI]]:
+    """The downloads actor with the inventory it asks for installed names."""
     settings = hermetic_settings([url], tmp_path / "cache", overrides={**FAST, **overrides})
-    async with runtime_context(settings) as (ctx, system):
-        ctx.refs["downloads"] = await system.spawn(lambda: DownloadsActor(ctx), name="downloads")
-        yield ctx, DownloadsAPI(ctx)
+    async with open_runtime(settings, actors=("downloads",)) as rt:
+        yield rt, rt.models.downloads

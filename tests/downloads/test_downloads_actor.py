@@ -8,7 +8,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from ollm_actors.downloads.events import ModelDeleted, PullEvent
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.actors.event import Event
 from ollm_actors.emulator import Fault, RunningEmulator
 from ollm_actors.errors import (
     ModelBusy,
@@ -19,8 +20,7 @@ from ollm_actors.errors import (
     ServerError,
     SubscriberOverflow,
 )
-from ollm_actors.runtime.bus import EventBus
-from ollm_actors.runtime.event import Event
+from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 from .conftest import open_downloads, running_tasks
 
@@ -48,7 +48,7 @@ async def test_pull_model_reports_progress_and_result(
 ) -> None:
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
-            seen, stop = collect(ctx.bus)
+            seen, stop = collect(ctx.events)
             progress: list[PullEvent] = []
             result = await api.pull_model("llama3.2", on_progress=progress.append)
             stop()
@@ -104,7 +104,7 @@ async def test_cancel_in_each_phase_leaves_nothing_running(
             api,
         ):
             before = running_tasks()
-            async with ctx.bus.subscribe("pull.*") as events:
+            async with ctx.events.subscribe("pull.*") as events:
                 blocker = None
                 if phase == "queued":
                     blocker = await api.start_pull("qwen2.5:7b")
@@ -145,7 +145,7 @@ async def test_cancelling_pull_model_from_outside_cancels_the_pull(
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
             before = running_tasks()
-            seen, stop = collect(ctx.bus)
+            seen, stop = collect(ctx.events)
             with anyio.CancelScope() as scope:
 
                 def on_progress(event: PullEvent) -> None:
@@ -166,7 +166,7 @@ async def test_cancelling_wait_cancels_the_pull(
     emulator.state.pull_line_delay = 0.05
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
-            async with ctx.bus.subscribe("pull.*") as events:
+            async with ctx.events.subscribe("pull.*") as events:
                 handle = await api.start_pull(MODEL)
                 with anyio.move_on_after(0.2):
                     await handle.wait()
@@ -183,7 +183,7 @@ async def test_one_sharer_cancels_the_other_completes(
     with anyio.fail_after(10):
         async with (
             open_downloads(emulator.url, tmp_path) as (ctx, api),
-            ctx.bus.subscribe("pull.*") as events,
+            ctx.events.subscribe("pull.*") as events,
         ):
             first = await api.start_pull(MODEL)
             second = await api.start_pull("llama3.2")
@@ -207,7 +207,7 @@ async def test_dropped_stream_is_resumed_with_a_retrying_event(
     emulator.state.inject(Fault(kind="drop", after_lines=5))
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
-            seen, stop = collect(ctx.bus)
+            seen, stop = collect(ctx.events)
             result = await api.pull_model(MODEL)
             stop()
     assert result.attempts == 2
@@ -225,7 +225,7 @@ async def test_stalled_stream_is_retried(emulator: RunningEmulator, tmp_path: Pa
     emulator.state.inject(Fault(kind="stall", after_lines=3))
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
-            seen, stop = collect(ctx.bus, "pull.retrying")
+            seen, stop = collect(ctx.events, "pull.retrying")
             result = await api.pull_model(MODEL)
             stop()
     assert result.attempts == 2
@@ -251,7 +251,7 @@ async def test_error_line_fails_at_once_with_the_servers_words(
     emulator.state.inject(Fault(kind="error_line", after_lines=3, message=words))
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
-            seen, stop = collect(ctx.bus, "pull.failed")
+            seen, stop = collect(ctx.events, "pull.failed")
             with pytest.raises(PullFailed) as failed:
                 await api.pull_model(MODEL)
             stop()
@@ -265,7 +265,7 @@ async def test_unknown_model_fails_with_suggestions(
 ) -> None:
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
-            seen, stop = collect(ctx.bus, "pull.failed")
+            seen, stop = collect(ctx.events, "pull.failed")
             with pytest.raises(PullFailed) as failed:
                 await api.pull_model("phi3:minii")
             stop()
@@ -281,7 +281,7 @@ async def test_undecodable_line_fails_with_protocol_error(
     emulator.state.inject(Fault(kind="garbage_line", after_lines=2))
     with anyio.fail_after(10):
         async with open_downloads(emulator.url, tmp_path) as (ctx, api):
-            seen, stop = collect(ctx.bus, "pull.failed")
+            seen, stop = collect(ctx.events, "pull.failed")
             with pytest.raises(ProtocolError):
                 await api.pull_model(MODEL)
             stop()
@@ -307,7 +307,7 @@ async def test_subscriber_that_never_reads_does_not_slow_pulls(
     with anyio.fail_after(10):
         async with (
             open_downloads(emulator.url, tmp_path, **{"downloads.concurrency": 3}) as (ctx, api),
-            ctx.bus.subscribe("pull.*", buffer=4) as slow,
+            ctx.events.subscribe("pull.*", buffer=4) as slow,
         ):
             async with anyio.create_task_group() as tg:
                 for name in names:
@@ -329,7 +329,7 @@ async def test_delete_is_refused_while_pulling_then_works(
             with pytest.raises(ModelBusy):
                 await api.delete_model("llama3.2")
             await handle.wait()
-            async with ctx.bus.subscribe("model.deleted") as deleted:
+            async with ctx.events.subscribe("model.deleted") as deleted:
                 await api.delete_model("llama3.2")
                 event = await deleted.__anext__()
     assert event.payload == ModelDeleted(model=MODEL, host=emulator.url)

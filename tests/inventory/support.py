@@ -8,13 +8,12 @@ from pathlib import Path
 
 import anyio
 
+from ollm_actors.actors import Event
+from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
-from ollm_actors.inventory.actor import InventoryActor
 from ollm_actors.inventory.api import InventoryAPI
-from ollm_actors.runtime import ActorSystem, Event
-from ollm_actors.runtime.bus import EventBus
-from ollm_actors.runtime.context import RuntimeContext
-from ollm_actors.testing import hermetic_settings, runtime_context
+from ollm_actors.runtime import Runtime, open_runtime
+from ollm_actors.testing import hermetic_settings
 
 _REPO = str(Path(__file__).resolve().parents[2])
 
@@ -69,28 +68,15 @@ class Recorder:
 
 
 @asynccontextmanager
-async def context(
-    settings: Settings, *, clock: FakeClock | None = None
-) -> AsyncIterator[tuple[RuntimeContext, ActorSystem]]:
-    """A runtime context (cache dir from ``cache.dir``) and an empty actor system."""
-    async with runtime_context(settings, clock=clock) as pair:
-        yield pair
-
-
-async def spawn_inventory(ctx: RuntimeContext, system: ActorSystem) -> InventoryAPI:
-    ctx.refs["inventory"] = await system.spawn(lambda: InventoryActor(ctx), name="inventory")
-    return InventoryAPI(ctx)
-
-
-@asynccontextmanager
 async def inventory(
     settings: Settings, *, clock: FakeClock | None = None
-) -> AsyncIterator[tuple[RuntimeContext, InventoryAPI, Recorder]]:
-    """An inventory actor alone, with a recorder of every event since before it started."""
-    async with context(settings, clock=clock) as (ctx, system):
-        recorder = Recorder(ctx.bus)
-        api = await spawn_inventory(ctx, system)
-        yield ctx, api, recorder
+) -> AsyncIterator[tuple[Runtime, InventoryAPI, Recorder]]:
+    """The inventory actor (and an idle downloads actor, so that the inventory follows
+    ``pull.*`` events), with a recorder of every event since before it started."""
+    bus = EventBus()
+    recorder = Recorder(bus)
+    async with open_runtime(settings, actors=("downloads",), clock=clock, events=bus) as rt:
+        yield rt, rt.models.inventory, recorder
 
 
 def free_port() -> int:

@@ -8,12 +8,12 @@ import anyio
 import msgspec
 import pytest
 
-from ollm_actors.downloads.events import ModelDeleted, PullEvent
 from ollm_actors.emulator import EmulatorState, run_emulator
 from ollm_actors.errors import HostUnreachable, ModelNotFound
 from ollm_actors.inventory.cache import CacheProblem, cache_path_for
 from ollm_actors.inventory.store import load_host_cache
 from ollm_actors.inventory.types import CacheUnwritable, HostOffline, InventoryChanged
+from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 from tests.inventory.support import FakeClock, free_port, inventory, settings_for
 
 pytestmark = pytest.mark.anyio
@@ -83,7 +83,7 @@ async def test_offline_then_back_online(tmp_path: Path) -> None:
 
             state.install("qwen2.5:7b")
             async with run_emulator(state, port=port):
-                await ctx.bus.wait_for("inventory.changed")
+                await ctx.events.wait_for("inventory.changed")
                 snapshot = await api.snapshot()
             assert snapshot.hosts[0].online
             assert not snapshot.hosts[0].stale
@@ -186,7 +186,7 @@ async def test_unwritable_cache_file_location_reported_on_first_write(tmp_path: 
         with anyio.fail_after(10):
             async with inventory(settings) as (ctx, api, recorder):
                 with anyio.fail_after(5):
-                    async with ctx.bus.subscribe("cache.unwritable") as events:
+                    async with ctx.events.subscribe("cache.unwritable") as events:
                         assert len(await api.list_models()) == 3
                         async for _ in events:
                             break
@@ -246,7 +246,7 @@ async def test_status_pulling_done_and_deleted(tmp_path: Path) -> None:
             async with inventory(settings) as (ctx, api, recorder):
                 absent = await api.get_model_status("qwen2.5:7b")
                 assert absent.status == "absent"
-                ctx.bus.publish(
+                ctx.events.publish(
                     "pull.progress",
                     PullEvent(
                         event="progress", model="qwen2.5:7b", host=emu.url, completed=25, total=100
@@ -259,7 +259,7 @@ async def test_status_pulling_done_and_deleted(tmp_path: Path) -> None:
                 assert pulling.hosts == (emu.url,)
                 # The pull finishes: the next list refetches without waiting for the TTL.
                 state.install("qwen2.5:7b")
-                ctx.bus.publish(
+                ctx.events.publish(
                     "pull.done", PullEvent(event="done", model="qwen2.5:7b", host=emu.url)
                 )
                 names = {m.name for m in await api.list_models()}
@@ -269,7 +269,7 @@ async def test_status_pulling_done_and_deleted(tmp_path: Path) -> None:
                 assert done.status == "available"
                 # A deletion is applied at once.
                 state.delete("phi3:mini")
-                ctx.bus.publish("model.deleted", ModelDeleted(model="phi3:mini", host=emu.url))
+                ctx.events.publish("model.deleted", ModelDeleted(model="phi3:mini", host=emu.url))
                 assert "phi3:mini" not in {m.name for m in await api.list_models()}
                 assert state.requests["GET /api/tags"] == 2
                 gone = await api.get_model_status("phi3:mni")
@@ -326,19 +326,8 @@ async def test_list_loaded(tmp_path: Path) -> None:
                 assert not loaded[0].stale
 
 
-def test_suggestions_come_from_names_and_pattern_literals() -> None:
-    from ollm_actors.inventory.suggest import close_names, literal_patterns
-
-    assert literal_patterns(["phi3:*", "llama3.1*", "mistral:7b", "qwen[23]:*"]) == [
-        "phi3",
-        "mistral:7b",
-    ]
-    assert close_names("lama3.1:8b", ["llama3.1:8b", "phi3:mini"]) == ("llama3.1:8b",)
-    assert close_names("llama3.1:8b", ["llama3.1:8b"]) == ()
-
-
 async def test_through_open_runtime(tmp_path: Path) -> None:
-    from ollm_actors.runtime.runtime import open_runtime
+    from ollm_actors.runtime import open_runtime
 
     async with run_emulator(EmulatorState.default()) as emu:
         settings = settings_for([emu.url], tmp_path, cache=tmp_path / "c")

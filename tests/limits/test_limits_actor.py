@@ -10,15 +10,16 @@ import anyio
 import msgspec
 import pytest
 
+from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
 from ollm_actors.emulator import EmulatorState, run_emulator
 from ollm_actors.errors import PromptTooLarge
-from ollm_actors.inventory.api import InventoryAPI
-from ollm_actors.limits import load_builtin_database, resolve_limits
-from ollm_actors.limits.actor import LimitsActor, LimitsLearned
 from ollm_actors.limits.api import LimitsAPI
-from ollm_actors.runtime.context import RuntimeContext
-from tests.inventory.support import Recorder, context, free_port, settings_for, spawn_inventory
+from ollm_actors.limits.messages import LimitsLearned
+from ollm_actors.limits.resolve import resolve_limits
+from ollm_actors.runtime import Runtime, open_runtime
+from ollm_actors.vocab.database import load_builtin_database
+from tests.inventory.support import Recorder, free_port, settings_for
 
 pytestmark = pytest.mark.anyio
 
@@ -37,12 +38,11 @@ def emulator_state() -> EmulatorState:
 @asynccontextmanager
 async def limits_actor(
     settings: Settings,
-) -> AsyncIterator[tuple[RuntimeContext, LimitsAPI, Recorder]]:
-    async with context(settings) as (ctx, system):
-        recorder = Recorder(ctx.bus)
-        await spawn_inventory(ctx, system)
-        ctx.refs["limits"] = await system.spawn(lambda: LimitsActor(ctx), name="limits")
-        yield ctx, LimitsAPI(ctx), recorder
+) -> AsyncIterator[tuple[Runtime, LimitsAPI, Recorder]]:
+    bus = EventBus()
+    recorder = Recorder(bus)
+    async with open_runtime(settings, actors=("limits",), events=bus) as rt:
+        yield rt, rt.limits, recorder
 
 
 async def test_server_facts_beat_the_database(tmp_path: Path) -> None:
@@ -137,8 +137,8 @@ async def test_inventory_change_drops_resolved_answers(tmp_path: Path) -> None:
                 before = await api.lookup("qwen2.5:7b")
                 assert before.source == "database"
                 state.install("qwen2.5:7b")
-                async with ctx.bus.subscribe("inventory.changed") as events:
-                    await InventoryAPI(ctx).list_models(refresh=True)
+                async with ctx.events.subscribe("inventory.changed") as events:
+                    await ctx.models.list_models(refresh=True)
                     async for _ in events:
                         break
                 after = await api.lookup("qwen2.5:7b")

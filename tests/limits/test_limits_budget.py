@@ -13,10 +13,10 @@ from ollm_actors.limits.budget import (
     compute_budget,
     compute_budget_for_prompt,
 )
-from ollm_actors.limits.database import load_builtin_database
 from ollm_actors.limits.resolve import LimitsSource, LimitsSources, ModelLimits, resolve_limits
 from ollm_actors.limits.tokens import estimate_message_tokens, estimate_tokens
-from ollm_actors.limits.types import Capabilities
+from ollm_actors.vocab.database import load_builtin_database
+from ollm_actors.vocab.entries import Capabilities
 
 DB = load_builtin_database()
 

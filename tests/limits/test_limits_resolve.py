@@ -7,10 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ollm_actors.errors import InvalidModelName
-from ollm_actors.limits.database import load_builtin_database
-from ollm_actors.limits.errors import LimitsDataError
-from ollm_actors.limits.family_defaults import FAMILY_DEFAULTS, SAFE_DEFAULT
+from ollm_actors.errors import InvalidModelName, LimitsDataError
 from ollm_actors.limits.resolve import (
     ModelLimits,
     ServerFacts,
@@ -18,8 +15,10 @@ from ollm_actors.limits.resolve import (
     server_facts_from_show,
     validate_overrides,
 )
-from ollm_actors.limits.types import Capabilities, LimitsOverride, OverrideCapabilities
-from ollm_actors.routing.profiles import BUILTIN_PROFILES
+from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
+from ollm_actors.vocab.database import load_builtin_database
+from ollm_actors.vocab.entries import Capabilities, LimitsOverride, OverrideCapabilities
+from ollm_actors.vocab.family_defaults import FAMILY_DEFAULTS, SAFE_DEFAULT
 
 DB = load_builtin_database()
 

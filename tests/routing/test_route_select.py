@@ -8,13 +8,12 @@ from typing import Any
 import msgspec
 import pytest
 
-from ollm_actors.errors import NoModelAvailable
+from ollm_actors.errors import NoModelAvailable, UnknownCapability, UnknownProfile
 from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import RouteDecision
-from ollm_actors.routing.errors import UnknownCapability, UnknownProfile
-from ollm_actors.routing.profiles import BUILTIN_PROFILES
 from ollm_actors.routing.select import select_model
-from ollm_actors.routing.types import RoutingProfile
+from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
+from ollm_actors.vocab.profiles import RoutingProfile
 from tests.routing.route_builders import (
     EMBED,
     GEN,
@@ -155,12 +154,18 @@ def test_tool_calling_alias_and_unknown_capability() -> None:
 def test_window_must_reach_the_profile_minimum_and_the_prompt() -> None:
     models = [cand("llama3.1:8b", window=8192), cand("mistral:7b", window=32768)]
     assert pick("general", models) == "llama3.1:8b"
-    decision = route("general", models, prompt_tokens=6000, reserve_output=4096)
+    # 8,191 prompt tokens leave one output token: it fits, as the budget says.
+    assert route("general", models, prompt_tokens=8191).model == "llama3.1:8b"
+    decision = route("general", models, prompt_tokens=8192)
     assert decision.model == "mistral:7b"
     rejected = {c.name: c.rejected_reason for c in decision.candidates}
     assert rejected["llama3.1:8b"] == (
-        "context window 8192 cannot hold 6000 prompt + 4096 output tokens"
+        "context window 8192 cannot hold a 8192-token prompt and any output"
     )
+    # A numCtx cap is the window a request really gets.
+    with pytest.raises(NoModelAvailable, match="context window 4096 cannot hold"):
+        route("general", models, prompt_tokens=6000, num_ctx=4096)
+
 
 
 def test_embedding_only_models_never_serve_generative_profiles() -> None:
@@ -473,8 +478,8 @@ def test_candidates_are_listed_fitting_first_by_score() -> None:
 
 def test_a_large_inventory_lists_the_best_and_counts_the_rest() -> None:
     from ollm_actors.routing.candidate import Candidate
-    from ollm_actors.routing.profiles import BUILTIN_PROFILES
     from ollm_actors.routing.select import LISTED_CANDIDATES, select_model
+    from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
 
     pool = [
         Candidate(

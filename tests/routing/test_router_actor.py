@@ -15,11 +15,11 @@ import anyio
 import pytest
 from anyio.abc import TaskStatus
 
+from ollm_actors.actors import Event
 from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
-from ollm_actors.errors import NoModelAvailable
-from ollm_actors.routing import RouteDecision, UnknownCapability, UnknownProfile
-from ollm_actors.runtime import Event
-from ollm_actors.runtime.runtime import Runtime, open_runtime
+from ollm_actors.errors import NoModelAvailable, UnknownCapability, UnknownProfile
+from ollm_actors.routing.decision import RouteDecision
+from ollm_actors.runtime import Runtime, open_runtime
 from ollm_actors.testing import hermetic_settings
 
 pytestmark = pytest.mark.anyio
@@ -109,7 +109,7 @@ async def test_prompt_size_reserves_output_room(tmp_path: Path) -> None:
     assert small.model == "phi3:mini"
     assert large.model == "llama3.1:8b"
     phi = next(c for c in large.candidates if c.name == "phi3:mini")
-    assert phi.rejected_reason is not None and "6000 prompt" in phi.rejected_reason
+    assert phi.rejected_reason is not None and "6000-token prompt" in phi.rejected_reason
 
 
 async def test_config_override_is_respected(tmp_path: Path) -> None:

@@ -1,0 +1,39 @@
+"""Exit codes of `ollm`: 0 success, 1 a failure, 2 bad input (usage, names, settings, data),
+130 cancelled (Ctrl-C, or a pull cancelled). The errors themselves know nothing of them."""
+
+from __future__ import annotations
+
+from ollm_actors.errors import (
+    InvalidHost,
+    InvalidModelName,
+    LimitsDataError,
+    OllmError,
+    PullCancelled,
+    SettingsError,
+    UnknownCapability,
+    UnknownProfile,
+)
+
+__all__ = ("BAD_INPUT", "CANCELLED", "FAILURE", "exit_code")
+
+FAILURE = 1
+BAD_INPUT = 2
+CANCELLED = 130
+
+_BAD_INPUT = (
+    InvalidHost,
+    InvalidModelName,
+    LimitsDataError,
+    SettingsError,
+    UnknownCapability,
+    UnknownProfile,
+)
+
+
+def exit_code(error: OllmError) -> int:
+    """The exit code a command ends with when ``error`` ends it."""
+    if isinstance(error, PullCancelled):
+        return CANCELLED
+    if isinstance(error, _BAD_INPUT):
+        return BAD_INPUT
+    return FAILURE

@@ -1,0 +1,285 @@
+"""``open_runtime()``: the one place that knows which actors exist and how they are wired.
+
+Each actor gets its collaborators at construction: the settings, the host clients, the event
+bus, and the typed clients of the actors it asks (the limits and downloads actors ask the
+inventory; the router asks the inventory and the limits actor). The runtime hands out
+``rt.models`` (inventory and downloads), ``rt.limits``, ``rt.router`` and ``rt.events``.
+
+Everything runs in one task group: leaving the ``async with`` (normally, by an error, or by
+cancellation) stops the actors in reverse start order, closes every host client, and leaves
+no task running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ollm_actors.actors.bus import EventBus
+from ollm_actors.actors.cell import ActorStatistics
+from ollm_actors.actors.supervision import ActorSystem, RestartPolicy
+from ollm_actors.config.model import Settings
+from ollm_actors.errors import ActorUnavailable
+from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.ollama.pool import HostPool
+
+if TYPE_CHECKING:
+    from ollm_actors.downloads.api import DownloadsAPI
+    from ollm_actors.downloads.handle import PullHandle
+    from ollm_actors.downloads.result import PullResult
+    from ollm_actors.inventory.types import LoadedModel, ModelDetails, ModelInfo, ModelStatus
+    from ollm_actors.limits.api import LimitsAPI
+    from ollm_actors.routing.api import RouterAPI
+
+__all__ = ("ACTORS", "ActorName", "ModelsAPI", "Runtime", "cache_dir_for", "open_runtime")
+
+ActorName = Literal["inventory", "limits", "downloads", "router"]
+#: every actor, in start order (each may ask only the ones before it)
+ACTORS: tuple[ActorName, ...] = ("inventory", "limits", "downloads", "router")
+# What each actor asks; a subset of actors is closed over this before it starts.
+_NEEDS: dict[ActorName, tuple[ActorName, ...]] = {
+    "inventory": (),
+    "limits": ("inventory",),
+    "downloads": ("inventory",),
+    "router": ("inventory", "limits"),
+}
+
+
+def cache_dir_for(settings: Settings) -> Path:
+    """``cache.dir`` (``OLLM_CACHE_DIR``) if set, else the platform's user cache dir."""
+    if settings.cache.dir:
+        return Path(settings.cache.dir).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("ollm", appauthor=False))
+
+
+def _closure(wanted: Collection[str]) -> tuple[ActorName, ...]:
+    unknown = sorted(set(wanted) - set(ACTORS))
+    if unknown:
+        raise ValueError(f"unknown actors {unknown}; the actors are {', '.join(ACTORS)}")
+    chosen: set[str] = set()
+    pending = list(wanted)
+    while pending:
+        name = pending.pop()
+        if name not in chosen:
+            chosen.add(name)
+            pending.extend(_NEEDS[name])  # type: ignore[index]
+    return tuple(name for name in ACTORS if name in chosen)
+
+
+def _missing(name: str) -> ActorUnavailable:
+    return ActorUnavailable(name, "not started in this runtime (see open_runtime's actors=)")
+
+
+class ModelsAPI:
+    """``rt.models``, the seed's ModelManagementService: list, show and status are the
+    inventory's; pull and delete are the downloads actor's (``ActorUnavailable`` when the
+    runtime was opened without it)."""
+
+    def __init__(self, inventory: InventoryAPI | None, downloads: DownloadsAPI | None) -> None:
+        self._inventory = inventory
+        self._downloads = downloads
+
+    @property
+    def inventory(self) -> InventoryAPI:
+        if self._inventory is None:
+            raise _missing("inventory")
+        return self._inventory
+
+    @property
+    def downloads(self) -> DownloadsAPI:
+        if self._downloads is None:
+            raise _missing("downloads")
+        return self._downloads
+
+    async def list_models(self, host: str | None = None, refresh: bool = False) -> list[ModelInfo]:
+        """Models on every online or cached host (or on ``host``); see InventoryAPI."""
+        return await self.inventory.list_models(host, refresh)
+
+    async def list_loaded(self, host: str | None = None) -> list[LoadedModel]:
+        """Models loaded in memory (``/api/ps``); see InventoryAPI."""
+        return await self.inventory.list_loaded(host)
+
+    async def show_model(self, name: str, host: str | None = None) -> ModelDetails:
+        """The server's facts about a model (fetched once per digest, then cached)."""
+        return await self.inventory.show_model(name, host)
+
+    async def get_model_status(self, name: str, host: str | None = None) -> ModelStatus:
+        """available | pulling | absent | unknown, with hosts, fraction or suggestions."""
+        return await self.inventory.get_model_status(name, host)
+
+    async def start_pull(self, name: str, host: str | None = None) -> PullHandle:
+        """Start (or join) a pull and return its handle at once."""
+        return await self.downloads.start_pull(name, host)
+
+    async def pull_model(
+        self,
+        name: str,
+        host: str | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+    ) -> PullResult:
+        """Pull a model and wait for the end; cancelling the caller cancels its share."""
+        return await self.downloads.pull_model(name, host, on_progress)
+
+    async def delete_model(self, name: str, host: str | None = None) -> None:
+        """Delete a model (refused while a pull of it is in flight)."""
+        await self.downloads.delete_model(name, host)
+
+
+class Runtime:
+    """A running set of actors: ``models``, ``limits``, ``router`` and ``events``.
+
+    ``limits`` and ``router`` raise ``ActorUnavailable`` when the runtime was opened without
+    them; ``actors`` names the ones that run.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        events: EventBus,
+        hosts: HostPool,
+        system: ActorSystem,
+        models: ModelsAPI,
+        limits: LimitsAPI | None,
+        router: RouterAPI | None,
+        actors: tuple[ActorName, ...],
+    ) -> None:
+        self.settings = settings
+        self.events = events
+        self.models = models
+        self.actors = actors
+        self._hosts = hosts
+        self._system = system
+        self._limits = limits
+        self._router = router
+
+    @property
+    def limits(self) -> LimitsAPI:
+        if self._limits is None:
+            raise _missing("limits")
+        return self._limits
+
+    @property
+    def router(self) -> RouterAPI:
+        if self._router is None:
+            raise _missing("router")
+        return self._router
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Display URLs of the configured hosts, the default first."""
+        return self._hosts.urls
+
+    def resolve_host(self, host: str | None) -> str:
+        """The display URL of a configured host from any spelling of it (None: the default).
+
+        Raises ``InvalidHost`` for a host that is not configured."""
+        return self._hosts.resolve(host)
+
+    def statistics(self) -> tuple[ActorStatistics, ...]:
+        """Each actor's counters and state (queued, handled, restarts), in start order."""
+        return self._system.statistics()
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings | None = None,
+    *,
+    actors: Collection[str] = ACTORS,
+    clock: Callable[[], float] | None = None,
+    restart: RestartPolicy | None = None,
+    events: EventBus | None = None,
+) -> AsyncIterator[Runtime]:
+    """Start the runtime; works under trio and asyncio.
+
+    ``settings`` defaults to :func:`ollm_actors.load_settings` with no arguments (files and
+    environment). ``actors`` starts a subset (with the actors they ask: the router needs the
+    inventory and the limits actor), which keeps a read-only command's start short.
+    ``clock`` (default ``anyio.current_time``) drives TTLs, backoff and rates; ``events`` is
+    a bus of the caller's (to listen from before the first actor starts). Raises
+    ``SettingsError`` for bad settings and ``ValueError`` for an unknown actor name; on exit
+    every actor is stopped and awaited and no task outlives the block.
+    """
+    import anyio
+
+    if settings is None:
+        from ollm_actors.config import load_settings
+
+        settings = load_settings()
+    started = _closure(actors)
+    policy = restart or RestartPolicy()
+    now = clock or anyio.current_time
+    bus = events if events is not None else EventBus()
+    cache_dir = cache_dir_for(settings)
+    timeouts = settings.providers.ollama.timeouts
+    async with (
+        HostPool(settings.hosts(), connect_timeout=timeouts.connect, read_timeout=timeouts.read)
+        as hosts,
+        ActorSystem(clock=now) as system,
+    ):
+        inventory: InventoryAPI | None = None
+        limits: LimitsAPI | None = None
+        downloads: DownloadsAPI | None = None
+        router: RouterAPI | None = None
+        if "inventory" in started:
+            from ollm_actors.inventory.actor import InventoryActor
+
+            ref = await system.spawn(
+                lambda: InventoryActor(
+                    settings=settings,
+                    hosts=hosts,
+                    bus=bus,
+                    cache_dir=cache_dir,
+                    follow_pulls="downloads" in started,
+                ),
+                name="inventory",
+                restart=policy,
+            )
+            inventory = InventoryAPI(ref)
+        if "limits" in started:
+            from ollm_actors.limits.actor import LimitsActor
+            from ollm_actors.limits.api import LimitsAPI
+
+            limits_ref = await system.spawn(
+                lambda: LimitsActor(settings=settings, hosts=hosts, bus=bus, inventory=inventory),
+                name="limits",
+                restart=policy,
+            )
+            limits = LimitsAPI(limits_ref, settings)
+        if "downloads" in started:
+            from ollm_actors.downloads.actor import DownloadsActor
+            from ollm_actors.downloads.api import DownloadsAPI
+
+            downloads_ref = await system.spawn(
+                lambda: DownloadsActor(
+                    settings=settings, hosts=hosts, bus=bus, inventory=inventory
+                ),
+                name="downloads",
+                restart=policy,
+            )
+            downloads = DownloadsAPI(downloads_ref, hosts=hosts, bus=bus)
+        if "router" in started:
+            from ollm_actors.routing.actor import RouterActor
+            from ollm_actors.routing.api import RouterAPI
+
+            assert inventory is not None and limits is not None  # the closure adds them
+            router_ref = await system.spawn(
+                lambda: RouterActor(settings=settings, bus=bus, inventory=inventory, limits=limits),
+                name="router",
+                restart=policy,
+            )
+            router = RouterAPI(router_ref, settings)
+        yield Runtime(
+            settings=settings,
+            events=bus,
+            hosts=hosts,
+            system=system,
+            models=ModelsAPI(inventory, downloads),
+            limits=limits,
+            router=router,
+            actors=started,
+        )

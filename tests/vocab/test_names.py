@@ -1,0 +1,157 @@
+"""Model names: Ollama's grammar, defaults, display forms and error reasons."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ollm_actors.errors import InvalidModelName
+from ollm_actors.vocab.names import ModelName, parse_model_name
+
+WORD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "namespace", "model", "tag", "display"),
+    [
+        ("llama3.2", "registry.ollama.ai", "library", "llama3.2", "latest", "llama3.2:latest"),
+        ("llama3.1:8b", "registry.ollama.ai", "library", "llama3.1", "8b", "llama3.1:8b"),
+        ("myuser/m:7b", "registry.ollama.ai", "myuser", "m", "7b", "myuser/m:7b"),
+        ("host.tld/ns/m:tag", "host.tld", "ns", "m", "tag", "host.tld/ns/m:tag"),
+        ("host:5000/ns/m", "host:5000", "ns", "m", "latest", "host:5000/ns/m:latest"),
+        (
+            "registry.ollama.ai/library/qwen3",
+            "registry.ollama.ai",
+            "library",
+            "qwen3",
+            "latest",
+            "qwen3:latest",
+        ),
+        ("https://host.tld/ns/m:t", "host.tld", "ns", "m", "t", "host.tld/ns/m:t"),
+        (
+            "gpt-oss:120b-cloud",
+            "registry.ollama.ai",
+            "library",
+            "gpt-oss",
+            "120b-cloud",
+            "gpt-oss:120b-cloud",
+        ),
+    ],
+)
+def test_parse_fills_defaults_and_displays_shortest(
+    text: str, host: str, namespace: str, model: str, tag: str, display: str
+) -> None:
+    name = parse_model_name(text)
+    assert name == ModelName(host=host, namespace=namespace, model=model, tag=tag)
+    assert name.display == display
+    assert name.full == f"{host}/{namespace}/{model}:{tag}"
+
+
+def test_case_folded_forms() -> None:
+    name = parse_model_name("Registry.Ollama.AI/Library/Llama3.2:Q4_K_M")
+    assert name.display == "Llama3.2:Q4_K_M"
+    assert name.key == "registry.ollama.ai/library/llama3.2:q4_k_m"
+    assert name.key == parse_model_name("llama3.2:q4_k_m").key
+    assert name.base == "llama3.2"
+    assert name.short == "llama3.2:q4_k_m"
+
+
+def test_parsing_is_cached() -> None:
+    assert parse_model_name("phi4:14b") is parse_model_name("phi4:14b")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("x:x y", "tag 'x y' has a space"),
+        ("", "name is empty"),
+        ("m:", "tag is empty (nothing after ':')"),
+        (":7b", "model is empty"),
+        ("/m", "namespace is empty"),
+        ("a/b/c/d", "too many '/' separators (3; at most host/namespace/model)"),
+        ("my.user/m", "namespace 'my.user' has a '.', which a namespace may not contain"),
+        ("-m", "model '-m' must start with a letter, a digit or '_'"),
+        ("m@sha256", "model 'm@sha256' has the character '@', which is not allowed"),
+        ("modèle", "model 'modèle' has a non-ASCII character 'è'"),
+        # The last ':' starts the tag, so the model part 'm:a' carries the bad ':'.
+        ("ns/m:a:b", "model 'm:a' has the character ':', which is not allowed"),
+        ("m:" + "t" * 81, f"tag '{'t' * 81}' is longer than 80 characters"),
+        ("ftp://h/n/m", "scheme 'ftp' is not allowed (only http or https)"),
+        ("h st/n/m", "host 'h st' has a space"),
+    ],
+)
+def test_invalid_names_say_which_part_and_why(text: str, reason: str) -> None:
+    with pytest.raises(InvalidModelName) as info:
+        parse_model_name(text)
+    assert info.value.reason == reason
+    assert info.value.model == text
+
+
+def test_host_may_be_350_long_but_not_more() -> None:
+    assert parse_model_name("h" * 350 + "/n/m").host == "h" * 350
+    with pytest.raises(InvalidModelName, match="host"):
+        parse_model_name("h" * 351 + "/n/m")
+
+
+part = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(WORD),
+    st.text(alphabet=WORD + "-.", max_size=20),
+)
+namespace_part = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(WORD),
+    st.text(alphabet=WORD + "-", max_size=20),
+)
+host_part = st.one_of(
+    st.just("registry.ollama.ai"),
+    part,
+    st.builds(lambda h, p: f"{h}:{p}", part, st.integers(1, 65535)),
+)
+
+
+@given(host=host_part, namespace=namespace_part, model=part, tag=part)
+def test_display_and_full_forms_reparse_to_themselves(
+    host: str, namespace: str, model: str, tag: str
+) -> None:
+    name = ModelName(host=host, namespace=namespace, model=model, tag=tag)
+    assert parse_model_name(name.full) == name
+    reparsed = parse_model_name(name.display)
+    assert reparsed.display == name.display
+    assert reparsed.key == name.key
+
+
+@given(
+    prefix=part,
+    bad=st.characters(blacklist_characters=WORD + "-.:/", blacklist_categories=("Cs",)),
+    suffix=st.text(alphabet=WORD, max_size=5),
+    where=st.sampled_from(["model", "tag", "namespace"]),
+)
+def test_invalid_characters_always_raise(prefix: str, bad: str, suffix: str, where: str) -> None:
+    piece = prefix + bad + suffix
+    text = {"model": piece, "tag": f"m:{piece}", "namespace": f"{piece}/m"}[where]
+    with pytest.raises(InvalidModelName) as info:
+        parse_model_name(text)
+    assert info.value.reason.startswith(where)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from("abcXYZ019_-.:/ @é"),
+        min_size=0,
+        max_size=24,
+    )
+)
+def test_fast_path_agrees_with_the_general_parser(text: str) -> None:
+    from ollm_actors.vocab.names import parse_any_model_name
+
+    try:
+        expected: object = parse_any_model_name(text)
+    except InvalidModelName:
+        expected = InvalidModelName
+    try:
+        got: object = parse_model_name.__wrapped__(text)
+    except InvalidModelName:
+        got = InvalidModelName
+    assert got == expected
