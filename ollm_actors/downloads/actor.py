@@ -43,7 +43,7 @@ from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import ModelBusy, ModelNotFound, OllmError, PullCancelled, PullFailed
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.names import model_key
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = ("DownloadsActor",)
@@ -58,7 +58,7 @@ Outcome = PullResult | OllmError
 
 def pull_key(model: str, host: str) -> str:
     """The key two requests share a pull by: the host and the case-folded full name."""
-    return f"{host}\n{parse_model_name(model).key}"
+    return f"{host}\n{model_key(model)}"
 
 
 class _Pull:

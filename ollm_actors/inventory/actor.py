@@ -38,7 +38,6 @@ from ollm_actors.inventory.hoststate import (
     HostState,
     details_from_show,
     loaded_from,
-    name_key,
     rfc3339_now,
 )
 from ollm_actors.inventory.messages import (
@@ -70,7 +69,7 @@ from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import ListedModel
 from ollm_actors.vocab.backoff import backoff_delay
 from ollm_actors.vocab.database import load_builtin_database
-from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 from ollm_actors.vocab.suggest import close_matches, pullable_names
 
@@ -533,7 +532,9 @@ class InventoryActor(Actor[InventoryMessage]):
             )
         if all(s.listed is not None for s in targets):
             return ModelStatus(
-                model=display, status="absent", suggestions=self._suggestions(display, pullable=True)
+                model=display,
+                status="absent",
+                suggestions=self._suggestions(display, pullable=True),
             )
         return ModelStatus(model=display, status="unknown")
 
@@ -592,8 +593,8 @@ class InventoryActor(Actor[InventoryMessage]):
     @handler
     async def _pull_seen(self, msg: PullSeen) -> None:
         state = self._known_host(msg.event.host)
-        key = name_key(msg.event.model)
-        if state is None or key is None:
+        key = model_key(msg.event.model)
+        if state is None:
             return
         if msg.topic in _TERMINAL:
             self._pulls.pop((key, state.url), None)
@@ -605,8 +606,8 @@ class InventoryActor(Actor[InventoryMessage]):
     @handler
     async def _model_gone(self, msg: ModelGone) -> None:
         state = self._known_host(msg.event.host)
-        key = name_key(msg.event.model)
-        if state is None or key is None:
+        key = model_key(msg.event.model)
+        if state is None:
             return
         removed = state.remove(key)
         if removed is not None:

@@ -9,18 +9,17 @@ from datetime import UTC, datetime
 
 import anyio
 
-from ollm_actors.errors import InvalidModelName, OllmError
+from ollm_actors.errors import OllmError
 from ollm_actors.inventory.store import HostCacheFile
 from ollm_actors.inventory.types import HostStatus, LoadedModel, ModelDetails, ModelInfo
 from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse
-from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.names import model_key
 
 __all__ = (
     "HostState",
     "details_from_show",
     "loaded_from",
     "model_info_from",
-    "name_key",
     "rfc3339_now",
 )
 
@@ -28,14 +27,6 @@ __all__ = (
 def rfc3339_now() -> str:
     """The current wall-clock time in RFC 3339 (UTC, seconds)."""
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def name_key(name: str) -> str | None:
-    """The case-folded full name that identifies a model, or None for an invalid name."""
-    try:
-        return parse_model_name(name).key
-    except InvalidModelName:
-        return None
 
 
 def model_info_from(entry: ListedModel, host: str, *, stale: bool) -> ModelInfo:
@@ -169,9 +160,7 @@ class HostState:
         if self._index is None:
             index: dict[str, ListedModel] = {}
             for entry in self.listed or ():
-                entry_key = name_key(entry.name)
-                if entry_key is not None:
-                    index.setdefault(entry_key, entry)
+                index.setdefault(model_key(entry.name), entry)
             self._index = index
         return self._index.get(key)
 

@@ -27,7 +27,7 @@ from ollm_actors.config.model import Settings
 from ollm_actors.errors import HostUnreachable, OllmError, UnknownProfile
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.limits.api import LimitsAPI
-from ollm_actors.routing.candidate import Candidate, model_key
+from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.candidates_from import (
     build_candidates,
     candidate_from_limits,
@@ -45,7 +45,7 @@ from ollm_actors.routing.messages import (
 from ollm_actors.routing.select import normalise_capabilities, select_model
 from ollm_actors.vocab.database import load_builtin_database
 from ollm_actors.vocab.fit import suited_profiles
-from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.suggest import close_matches
 
 __all__ = ("INVALIDATING_TOPICS", "RouterActor")

@@ -12,14 +12,9 @@ import re
 
 import msgspec
 
-from ollm_actors.errors import InvalidModelName
-from ollm_actors.vocab.names import parse_model_name
-
 __all__ = (
     "Candidate",
     "estimated_billions",
-    "model_base",
-    "model_key",
     "parse_parameter_size",
     "quantization_bits",
 )
@@ -121,25 +116,3 @@ def estimated_billions(parameter_size: str, quantization: str, size: int) -> flo
     if bits is None or size <= 0:
         return None
     return size * 8 / (bits + _BITS_OVERHEAD) / 1e9
-
-
-@functools.lru_cache(maxsize=8192)
-def model_key(name: str) -> str:
-    """The comparison key of a model name: ``llama3.1`` and ``Llama3.1:latest`` share one.
-
-    A name Ollama's grammar rejects compares by its case-folded text, so that it can never
-    equal a valid name by accident.
-    """
-    try:
-        return parse_model_name(name).key
-    except InvalidModelName:
-        return "\x00" + name.casefold()
-
-
-@functools.lru_cache(maxsize=8192)
-def model_base(name: str) -> str:
-    """The model part of a name, lower-cased (``qwen2.5-coder`` for ``qwen2.5-coder:7b``)."""
-    try:
-        return parse_model_name(name).base
-    except InvalidModelName:
-        return name.rsplit(":", 1)[0].rsplit("/", 1)[-1].lower()

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from ollm_actors.errors import InvalidModelName
 from ollm_actors.inventory.types import InventorySnapshot, LoadedModel, ModelInfo
 from ollm_actors.limits.resolve import ModelLimits
-from ollm_actors.routing.candidate import Candidate, model_key
+from ollm_actors.routing.candidate import Candidate
 from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.entries import ModelEntry
-from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.names import model_key, parse_model_name
 
 __all__ = (
     "build_candidates",

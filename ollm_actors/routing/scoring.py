@@ -34,10 +34,10 @@ import msgspec
 from ollm_actors.routing.candidate import (
     Candidate,
     estimated_billions,
-    model_base,
     quantization_bits,
 )
 from ollm_actors.vocab.fit import Misfit, Need, misfit, need_for
+from ollm_actors.vocab.names import model_base
 from ollm_actors.vocab.profiles import RoutingProfile
 
 __all__ = (

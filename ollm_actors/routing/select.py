@@ -21,7 +21,7 @@ from typing import TypeVar
 import msgspec
 
 from ollm_actors.errors import InvalidModelName, NoModelAvailable, UnknownCapability, UnknownProfile
-from ollm_actors.routing.candidate import Candidate, model_key
+from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import CandidateScore, RouteDecision
 from ollm_actors.routing.scoring import (
     Rules,
@@ -35,7 +35,7 @@ from ollm_actors.routing.scoring import (
 )
 from ollm_actors.vocab.entries import CAPABILITY_NAMES
 from ollm_actors.vocab.fit import Misfit
-from ollm_actors.vocab.names import parse_model_name
+from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.profiles import RoutingProfile
 from ollm_actors.vocab.suggest import close_matches
 

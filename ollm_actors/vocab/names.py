@@ -7,12 +7,12 @@ validated here before they reach a URL, a request body or a file name.
 
 from __future__ import annotations
 
-import functools
 import re
 
 import msgspec
 
 from ollm_actors.errors import InvalidModelName
+from ollm_actors.vocab._fast import common_name_parts
 
 __all__ = (
     "DEFAULT_HOST",
@@ -121,26 +121,17 @@ def _part_problem(kind: str, part: str) -> str | None:
     return None
 
 
-# The common shape, `[namespace/]model[:tag]` with valid parts, in one match: the same
-# answer as the general parser below (tests/ollama/test_names.py checks that they agree).
-_COMMON_NAME = re.compile(
-    r"(?:(?P<namespace>[A-Za-z0-9_][A-Za-z0-9_-]{0,79})/)?"
-    r"(?P<model>[A-Za-z0-9_][A-Za-z0-9_.-]{0,79})"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}))?"
-)
-
-
-@functools.lru_cache(maxsize=4096)
 def parse_model_name(text: str) -> ModelName:
     """Parse and validate a model name, filling in the default host, namespace and tag.
 
-    Returns the :class:`ModelName` (cached: equal inputs give the same object).
-    Raises :class:`~ollm_actors.errors.InvalidModelName` whose ``reason`` says which part is
-    wrong and why, e.g. ``tag 'x y' has a space``.
+    Returns the :class:`ModelName`. Raises :class:`~ollm_actors.errors.InvalidModelName`
+    whose ``reason`` says which part is wrong and why, e.g. ``tag 'x y' has a space``. The
+    common shape ``[namespace/]model[:tag]`` takes the fast path of
+    :mod:`ollm_actors.vocab._fast` (a hypothesis test holds it equal to the general parser).
     """
-    common = _COMMON_NAME.fullmatch(text)
+    common = common_name_parts(text)
     if common is not None:
-        namespace, model, tag = common.group("namespace", "model", "tag")
+        namespace, model, tag = common
         return ModelName(
             host=DEFAULT_HOST,
             namespace=namespace or DEFAULT_NAMESPACE,
@@ -150,9 +141,28 @@ def parse_model_name(text: str) -> ModelName:
     return parse_any_model_name(text)
 
 
+def model_key(name: str) -> str:
+    """The comparison key of a model name: ``llama3.1`` and ``Llama3.1:latest`` share one
+    (the case-folded full form). A name the grammar rejects keys by its case-folded text
+    behind a NUL, so that it can never equal a valid name's key."""
+    try:
+        return parse_model_name(name).key
+    except InvalidModelName:
+        return "\x00" + name.casefold()
+
+
+def model_base(name: str) -> str:
+    """The model part of a name, lower-cased (``qwen2.5-coder`` for ``qwen2.5-coder:7b``);
+    for a name the grammar rejects, its last path part before any tag."""
+    try:
+        return parse_model_name(name).base
+    except InvalidModelName:
+        return name.rsplit(":", 1)[0].rsplit("/", 1)[-1].lower()
+
+
 def parse_any_model_name(text: str) -> ModelName:
-    """:func:`parse_model_name` without its cache and its fast path: every form of the
-    grammar (scheme, host, port), and the explanation of what is wrong."""
+    """:func:`parse_model_name` without its fast path: every form of the grammar (scheme,
+    host, port), and the explanation of what is wrong."""
     rest = text
     if "://" in rest:
         for scheme in _SCHEMES:

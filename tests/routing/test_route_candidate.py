@@ -8,11 +8,10 @@ from hypothesis import strategies as st
 
 from ollm_actors.routing.candidate import (
     estimated_billions,
-    model_base,
-    model_key,
     parse_parameter_size,
     quantization_bits,
 )
+from ollm_actors.vocab.names import model_base, model_key
 from tests.routing.route_builders import A, cand
 
 

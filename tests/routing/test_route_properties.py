@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ollm_actors.errors import NoModelAvailable
-from ollm_actors.routing.candidate import Candidate, model_key
+from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import RouteDecision
 from ollm_actors.routing.scoring import reject, rules_for
 from ollm_actors.routing.select import select_model
 from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
 from ollm_actors.vocab.entries import CAPABILITY_NAMES
+from ollm_actors.vocab.names import model_key
 
 HOSTS = ("http://127.0.0.1:11434", "http://127.0.0.2:11434", "http://127.0.0.3:11434")
 BASES = ("llama3.1", "qwen2.5-coder", "qwen2.5", "phi3", "mistral", "gemma3", "llava",

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ollm_actors.errors import InvalidModelName
-from ollm_actors.vocab.names import ModelName, parse_model_name
+from ollm_actors.vocab.names import ModelName, model_key, parse_model_name
 
 WORD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
@@ -57,8 +57,11 @@ def test_case_folded_forms() -> None:
     assert name.short == "llama3.2:q4_k_m"
 
 
-def test_parsing_is_cached() -> None:
-    assert parse_model_name("phi4:14b") is parse_model_name("phi4:14b")
+def test_equal_names_parse_equal_and_share_a_key() -> None:
+    # No process-wide cache: equal inputs give equal (not identical) values.
+    assert parse_model_name("phi4:14b") == parse_model_name("phi4:14b")
+    assert model_key("Phi4") == model_key("phi4:latest") != model_key("phi4:14b")
+    assert model_key("not a name") != model_key("not-a-name")
 
 
 @pytest.mark.parametrize(
@@ -151,7 +154,7 @@ def test_fast_path_agrees_with_the_general_parser(text: str) -> None:
     except InvalidModelName:
         expected = InvalidModelName
     try:
-        got: object = parse_model_name.__wrapped__(text)
+        got: object = parse_model_name(text)
     except InvalidModelName:
         got = InvalidModelName
     assert got == expected
