@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 __all__ = ("check_pattern", "check_topic", "topic_matches")
 
@@ -26,9 +25,8 @@ def check_pattern(pattern: str) -> str:
     return pattern
 
 
-@lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+def _regex(pattern: str) -> str:
+    return ".*".join(re.escape(part) for part in pattern.split("*"))
 
 
 def topic_matches(pattern: str, topic: str) -> bool:
@@ -37,4 +35,5 @@ def topic_matches(pattern: str, topic: str) -> bool:
         return pattern == topic
     if pattern == "*":
         return True
-    return _compiled(pattern).fullmatch(topic) is not None
+    # Only on the bus's first sight of a topic: it keeps each topic's targets itself.
+    return re.fullmatch(_regex(pattern), topic, re.DOTALL) is not None

@@ -7,7 +7,6 @@ the model name and layer index), so tests can predict them.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 
 import msgspec
@@ -100,7 +99,6 @@ def _params_blob(model: CatalogModel) -> bytes:
     return msgspec.json.encode({k: v if k == "stop" else v[0] for k, v in grouped.items()})
 
 
-@functools.lru_cache(maxsize=8192)
 def model_layers(model: CatalogModel) -> tuple[Layer, ...]:
     """The manifest layers in pull order: weights, projector, template, license, params, config.
 
@@ -124,7 +122,6 @@ def model_layers(model: CatalogModel) -> tuple[Layer, ...]:
     )
 
 
-@functools.lru_cache(maxsize=8192)
 def manifest_digest(model: CatalogModel) -> str:
     """The tag digest Ollama lists: sha256 of the manifest encoding, 64 hex, no prefix."""
     layers = model_layers(model)

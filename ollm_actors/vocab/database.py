@@ -83,16 +83,17 @@ def _entry_problems(index: int, entry: ModelEntry) -> list[str]:
             known = ", ".join(sorted(BUILTIN_PROFILES))
             problems.append(f"{where}: unknown profile {name!r} (known: {known})")
             continue
-        why = misfit(capabilities, entry.contextWindow, need_for(name, profile))
+        need = need_for(name, profile)
+        why = misfit(capabilities, entry.contextWindow, need)
         if why is None:
             continue
         if why.kind == "window":
             problems.append(
-                f"{where}: profile {name!r} needs a window of {profile.minContextWindow}, "
+                f"{where}: profile {name!r} needs a window of {need.min_window}, "
                 f"the entry has {entry.contextWindow}"
             )
         elif why.kind == "capability":
-            missing = sorted(set(profile.requiredCapabilities) - capabilities)
+            missing = sorted(need.required_set - capabilities)
             problems.append(f"{where}: profile {name!r} needs capabilities {missing}")
         else:
             problems.append(f"{where}: profile {name!r} does not fit: the model {why.text}")

@@ -10,7 +10,6 @@ the URL are kept in their own fields and never appear in :attr:`OllamaHost.url` 
 from __future__ import annotations
 
 import base64
-import functools
 import ipaddress
 import re
 
@@ -125,7 +124,6 @@ def _parse_port(original: str, text: str, default: int) -> int:
     return port
 
 
-@functools.lru_cache(maxsize=256)
 def parse_host(text: str) -> OllamaHost:
     """Parse an ``OLLAMA_HOST``-style address into a dialable :class:`OllamaHost`.
 

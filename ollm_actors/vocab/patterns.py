@@ -18,7 +18,6 @@ beats ``llama*`` (5); ``llama3.2:1b`` (11 literals, no wildcard) beats ``llama3.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -59,12 +58,7 @@ class GlobPattern(msgspec.Struct, frozen=True):
 
     def matches(self, name: str) -> bool:
         """Whether the pattern matches all of ``name`` (compare lower-cased names)."""
-        return _compiled(self.regex).fullmatch(name) is not None
-
-
-@functools.lru_cache(maxsize=1024)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex, re.DOTALL)
+        return re.fullmatch(self.regex, name, re.DOTALL) is not None
 
 
 def _class_end(text: str, start: int) -> int:
@@ -140,11 +134,10 @@ def _token_regex(token: _Token) -> str:
     return f"[{'^' if negated else ''}{body}]"
 
 
-@functools.lru_cache(maxsize=4096)
 def compile_pattern(text: str) -> GlobPattern:
     """Parse a glob pattern (lower-cased) into a :class:`GlobPattern`.
 
-    Cached: equal texts give the same object. Raises :class:`LimitsDataError` for an empty
+    Raises :class:`LimitsDataError` for an empty
     pattern or an unclosed ``[``.
     """
     lowered = text.strip().lower()
