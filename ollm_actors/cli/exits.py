@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ollm_actors.errors import (
     InvalidHost,
     InvalidModelName,
@@ -14,7 +16,7 @@ from ollm_actors.errors import (
     UnknownProfile,
 )
 
-__all__ = ("BAD_INPUT", "CANCELLED", "FAILURE", "exit_code")
+__all__ = ("BAD_INPUT", "CANCELLED", "FAILURE", "exit_code", "exit_code_of_many")
 
 FAILURE = 1
 BAD_INPUT = 2
@@ -37,3 +39,15 @@ def exit_code(error: OllmError) -> int:
     if isinstance(error, _BAD_INPUT):
         return BAD_INPUT
     return FAILURE
+
+
+def exit_code_of_many(errors: Iterable[OllmError]) -> int:
+    """The exit code of a command that ran several operations (``ollm pull A B``): 0 when
+    none failed; 130 when any was cancelled; one kind of failure keeps its own code (2 for
+    bad names); a mix of kinds is a failed run (1)."""
+    codes = {exit_code(error) for error in errors}
+    if not codes:
+        return 0
+    if CANCELLED in codes:
+        return CANCELLED
+    return codes.pop() if len(codes) == 1 else FAILURE

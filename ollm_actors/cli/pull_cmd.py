@@ -256,11 +256,8 @@ def register(app: typer.Typer) -> None:
                         verbose=state.verbose,
                         context=None if named else f"pull of '{name}'",
                     )
-        if any(isinstance(f, PullCancelled) for f in failed.values()):
-            raise SystemExit(130)
-        # One kind of failure keeps its own code (2 for a bad name); a mix is a failed run.
-        from ollm_actors.cli.exits import exit_code
+        from ollm_actors.cli.exits import exit_code_of_many
 
-        codes = {exit_code(f) for f in failed.values()}
-        if codes:
-            raise SystemExit(codes.pop() if len(codes) == 1 else 1)
+        code = exit_code_of_many(failed.values())
+        if code:
+            raise SystemExit(code)

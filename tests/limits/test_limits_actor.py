@@ -143,3 +143,18 @@ async def test_inventory_change_drops_resolved_answers(tmp_path: Path) -> None:
                         break
                 after = await api.lookup("qwen2.5:7b")
                 assert after.source == "server"
+
+
+async def test_settings_num_ctx_and_max_tokens_reach_the_budget(tmp_path: Path) -> None:
+    overrides = {"providers.ollama.options.numCtx": 4000, "options.maxTokens": 700}
+    async with run_emulator(emulator_state()) as emu:
+        settings = settings_for([emu.url], tmp_path, overrides, tmp_path / "c")
+        with anyio.fail_after(10):
+            async with limits_actor(settings) as (_, api, _):
+                budget = await api.budget("llama3.1:8b", prompt_tokens=3000)
+                with pytest.raises(PromptTooLarge) as caught:
+                    await api.budget("llama3.1:8b", prompt_tokens=4000)
+    # The server's window is 65,536; numCtx caps it at 4,000, and maxTokens asks for 700.
+    assert budget.effective_context == 4000
+    assert budget.options.num_ctx == 4000 and budget.options.num_predict == 700
+    assert caught.value.context_window == 4000

@@ -218,3 +218,28 @@ def test_embedding_entries_have_no_output_and_do_not_stream() -> None:
         assert match is not None
         assert match.maxOutputTokens is None
         assert match.capabilities == EntryCapabilities(embedding=True, streaming=False)
+
+
+# From the public model cards (ollama.com/library), independent of models.json: a deleted
+# or mistyped entry falls through to a catch-all and changes these numbers or the pattern.
+KNOWN_MODELS = (
+    ("llama3.3:70b", "llama3.3*", 131072, frozenset({"tools"})),
+    ("llama3.1:8b", "llama3.1*", 131072, frozenset({"tools"})),
+    ("llama3.2:3b", "llama3.2*", 131072, frozenset({"tools"})),
+    ("llama3:8b", "llama3:*", 8192, frozenset()),
+    ("llama3.2-vision:11b", "llama3.2-vision:*", 131072, frozenset({"vision"})),
+    ("phi3:mini", None, 4096, frozenset()),
+    ("nomic-embed-text:latest", None, 2048, frozenset({"embedding"})),
+)
+
+
+@pytest.mark.parametrize(("name", "pattern", "window", "caps"), KNOWN_MODELS)
+def test_known_models_resolve_to_their_own_entry(
+    name: str, pattern: str | None, window: int, caps: frozenset[str]
+) -> None:
+    entry = load_builtin_database().match(name)
+    assert entry is not None, name
+    if pattern is not None:
+        assert entry.pattern == pattern
+    assert entry.contextWindow == window
+    assert caps <= entry.capabilities.to_capabilities().names()
