@@ -24,6 +24,7 @@ from ollm_actors.config.model import Settings
 from ollm_actors.errors import ActorUnavailable
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
+from ollm_actors.vocab.clock import Clock
 
 if TYPE_CHECKING:
     from ollm_actors.downloads.api import DownloadsAPI
@@ -212,8 +213,10 @@ async def open_runtime(
         settings = load_settings()
     started = _closure(actors)
     policy = restart or RestartPolicy()
-    now = clock or anyio.current_time
-    bus = events if events is not None else EventBus()
+    # One clock: the same reading times TTLs and backoff and stamps events.
+    one_clock = Clock(clock or anyio.current_time)
+    now = one_clock.now
+    bus = events if events is not None else EventBus(clock=one_clock.wall)
     cache_dir = cache_dir_for(settings)
     timeouts = settings.providers.ollama.timeouts
     async with (

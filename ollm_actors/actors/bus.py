@@ -53,8 +53,9 @@ def _callback_name(callback: Callable[..., object]) -> str:
 class EventBus:
     """Publish events by topic; subscribe with callbacks or async iterators.
 
-    ``clock`` stamps events (default ``time.time``: events leave the process as JSON, where
-    wall-clock time is what readers expect).
+    ``clock`` stamps events with wall-clock seconds, since events leave the process as JSON
+    (a runtime passes its :class:`~ollm_actors.vocab.clock.Clock`'s ``wall``; a bus of its
+    own uses ``time.time``).
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:

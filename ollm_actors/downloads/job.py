@@ -187,11 +187,11 @@ class PullJob:
         stall = self.settings.stall_timeout
         period = min(self.interval, stall / 4)
         seen = self._seen
-        quiet_since = anyio.current_time()
+        quiet_since = self.clock()
         while True:
             await anyio.sleep(period)
             self._tick = True
-            now = anyio.current_time()
+            now = self.clock()
             if self._seen != seen:
                 seen, quiet_since = self._seen, now
             elif now - quiet_since >= stall:
