@@ -25,6 +25,7 @@ from ollm_actors.errors import ActorUnavailable
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.clock import Clock
+from ollm_actors.vocab.database import load_builtin_database
 
 if TYPE_CHECKING:
     from ollm_actors.downloads.api import DownloadsAPI
@@ -224,6 +225,8 @@ async def open_runtime(
         as hosts,
         ActorSystem(clock=now) as system,
     ):
+        # Read once per runtime and shared: the limits, the suggestions, the catalogue.
+        database = await anyio.to_thread.run_sync(load_builtin_database)
         inventory: InventoryAPI | None = None
         limits: LimitsAPI | None = None
         downloads: DownloadsAPI | None = None
@@ -248,7 +251,13 @@ async def open_runtime(
             from ollm_actors.limits.api import LimitsAPI
 
             limits_ref = await system.spawn(
-                lambda: LimitsActor(settings=settings, hosts=hosts, bus=bus, inventory=inventory),
+                lambda: LimitsActor(
+                    settings=settings,
+                    hosts=hosts,
+                    bus=bus,
+                    inventory=inventory,
+                    database=database,
+                ),
                 name="limits",
                 restart=policy,
             )
@@ -259,7 +268,11 @@ async def open_runtime(
 
             downloads_ref = await system.spawn(
                 lambda: DownloadsActor(
-                    settings=settings, hosts=hosts, bus=bus, inventory=inventory
+                    settings=settings,
+                    hosts=hosts,
+                    bus=bus,
+                    inventory=inventory,
+                    database=database,
                 ),
                 name="downloads",
                 restart=policy,

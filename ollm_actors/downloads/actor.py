@@ -43,6 +43,7 @@ from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import ModelBusy, ModelNotFound, OllmError, PullCancelled, PullFailed
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
+from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.names import model_key
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
@@ -105,8 +106,11 @@ class DownloadsActor(Actor[DownloadsMessage]):
         hosts: HostPool,
         bus: EventBus,
         inventory: InventoryAPI | None,
+        database: ModelDatabase,
     ) -> None:
-        """``inventory`` names what is installed for "did you mean" (else the host is asked)."""
+        """``inventory`` names what is installed for "did you mean" (else the host is
+        asked); ``database`` what else is pullable."""
+        self._database = database
         self._settings = settings
         self._pool = hosts
         self._bus = bus
@@ -150,7 +154,11 @@ class DownloadsActor(Actor[DownloadsMessage]):
             settings=self._settings.downloads,
             tracker=ProgressTracker(msg.model, msg.host, now=now),
             suggest=functools.partial(
-                pullable_close_names, host=msg.host, pool=self._pool, inventory=self._inventory
+                pullable_close_names,
+                host=msg.host,
+                pool=self._pool,
+                inventory=self._inventory,
+                database=self._database,
             ),
         )
         pull = _Pull(pull_id, msg.model, msg.host, key, job)

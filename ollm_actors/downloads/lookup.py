@@ -9,7 +9,7 @@ import anyio
 from ollm_actors.errors import OllmError
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.vocab.database import load_builtin_database
+from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.suggest import close_matches, pullable_names
 
 __all__ = ("installed_close_names", "pullable_close_names")
@@ -44,12 +44,17 @@ async def installed_close_names(
 
 
 async def pullable_close_names(
-    model: str, host: str, *, pool: HostPool, inventory: InventoryAPI | None
+    model: str,
+    host: str,
+    *,
+    pool: HostPool,
+    inventory: InventoryAPI | None,
+    database: ModelDatabase,
 ) -> tuple[str, ...]:
     """Up to three pullable names close to ``model``: installed on ``host`` first, then
-    the built-in model database's names. Never raises an OllmError."""
+    the model database's names. Never raises an OllmError."""
     installed = await installed_close_names(model, host, pool=pool, inventory=inventory)
-    known = pullable_names(entry.pattern for entry in load_builtin_database())
+    known = pullable_names(entry.pattern for entry in database)
     shown = {name.casefold() for name in installed}
     more = [name for name in close_matches(model, known) if name.casefold() not in shown]
     return (*installed, *more)[:3]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import anyio
 import msgspec
 
 from ollm_actors.actors import Actor, InboxFull, Reply, handler
@@ -25,7 +24,7 @@ from ollm_actors.inventory.types import ModelDetails
 from ollm_actors.limits.messages import LimitsLearned, LookupLimits
 from ollm_actors.limits.resolve import ModelLimits, resolve_limits, server_facts_from_show
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.vocab.database import ModelDatabase, load_builtin_database
+from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.names import parse_model_name
 
 __all__ = ("LimitsActor",)
@@ -59,15 +58,17 @@ class LimitsActor(Actor[LimitsMessage]):
         hosts: HostPool,
         bus: EventBus,
         inventory: InventoryAPI | None,
+        database: ModelDatabase,
     ) -> None:
-        """``inventory`` supplies live facts; without it, limits come from the database."""
+        """``inventory`` supplies live facts; without it, limits come from ``database`` (and
+        the overrides and defaults)."""
+        self._database = database
         self._settings = settings
         self._pool = hosts
         self._bus = bus
         self._inventory = inventory
 
     async def on_start(self) -> None:
-        self._database: ModelDatabase = await anyio.to_thread.run_sync(load_builtin_database)
         self._overrides = self._settings.limits.overrides
         self._resolved: dict[_Key, ModelLimits] = {}
         self._waiting: dict[_Key, list[Reply[ModelLimits]]] = {}
