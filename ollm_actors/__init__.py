@@ -218,7 +218,7 @@ _EXPORTS: dict[str, str] = {
     "PullEvent": "ollm_actors.vocab.pull_events",
 }
 
-__all__ = ("__version__", *sorted(_EXPORTS))
+__all__ = tuple(sorted(("__version__", *_EXPORTS)))
 
 
 def __getattr__(name: str) -> Any:

@@ -8,14 +8,40 @@ import sys
 import ollm_actors
 
 
-def test_all_attributes_resolve() -> None:
+# The public API as the README documents it: adding a name is a decision, not an accident.
+DOCUMENTED = {
+    "ActorUnavailable", "AskTimeout", "Capabilities", "DownloadsAPI", "Event", "EventBus",
+    "HostStatus", "HostUnreachable", "InvalidHost", "InvalidModelName", "InventoryAPI",
+    "LimitsAPI", "LimitsDataError", "LoadedModel", "ModelBusy", "ModelDeleted",
+    "ModelDetails", "ModelInfo", "ModelLimits", "ModelNotFound", "ModelStatus", "ModelsAPI",
+    "NoModelAvailable", "OllamaClient", "OllmError", "PromptTooLarge", "ProtocolError",
+    "PullCancelled", "PullEvent", "PullFailed", "PullHandle", "PullProgress", "PullResult",
+    "RouteDecision", "RouterAPI", "RoutingProfile", "Runtime", "ServerError", "Settings",
+    "SettingsError", "TokenBudget", "UnknownCapability", "UnknownProfile", "__version__",
+    "estimate_message_tokens", "estimate_tokens", "load_settings", "open_runtime",
+    "parse_host", "parse_model_name",
+}  # fmt: skip
+
+
+def test_all_attributes_resolve_from_their_home_module() -> None:
+    import importlib
+
     for name in ollm_actors.__all__:
-        assert getattr(ollm_actors, name) is not None, name
+        value = getattr(ollm_actors, name)
+        assert value is not None, name
+        if name != "__version__":
+            home = importlib.import_module(ollm_actors._EXPORTS[name])
+            assert getattr(home, name) is value, name
 
 
-def test_all_is_sorted_tuple_without_duplicates() -> None:
-    assert isinstance(ollm_actors.__all__, tuple)
-    assert len(set(ollm_actors.__all__)) == len(ollm_actors.__all__)
+def test_all_is_the_documented_sorted_tuple_without_duplicates() -> None:
+    names = ollm_actors.__all__
+    assert isinstance(names, tuple)
+    assert list(names) == sorted(names)
+    assert len(set(names)) == len(names)
+    assert set(names) == DOCUMENTED
+    assert set(names) == {"__version__", *ollm_actors._EXPORTS}
+    assert dir(ollm_actors) == sorted(names)
 
 
 def test_errors_share_one_base() -> None:
