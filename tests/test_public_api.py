@@ -7,7 +7,6 @@ import sys
 
 import ollm_actors
 
-
 # The public API as the README documents it: adding a name is a decision, not an accident.
 DOCUMENTED = {
     "ActorUnavailable", "AskTimeout", "Capabilities", "DownloadsAPI", "Event", "EventBus",
