@@ -253,18 +253,12 @@ def _module_level_mutables(tree: ast.Module) -> Iterator[tuple[str, int]]:
                 yield names[0], node.lineno
 
 
-#: modules whose read-once caches wait for the settings rewrite on dynaconf (issue 18)
-_CACHE_PENDING = frozenset({"ollm_actors.config.schema"})
-
-
 @pytest.mark.xfail(strict=True, reason="routing caches and the database cache: next commits")
 def test_no_module_level_caches_or_mutable_state() -> None:
     """Memo tables and caches belong to an instance (a database, an actor), not to a module:
     a library that agents embed must not share hidden state between runtimes."""
     wrong = []
     for module, path in modules().items():
-        if module in _CACHE_PENDING:
-            continue
         tree = ast.parse(path.read_text())
         for fn in _top_level_functions(tree):
             if any(_is_cache_decorator(d) for d in fn.decorator_list):

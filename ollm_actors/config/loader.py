@@ -31,13 +31,7 @@ from ollm_actors.config import options as table
 from ollm_actors.config.layers import DEFAULT_SOURCE, Layer, dotted, merge_layers, set_path
 from ollm_actors.config.model import Settings, default_document
 from ollm_actors.config.resolve import build_settings
-from ollm_actors.config.schema import (
-    TextConversionError,
-    check_layer,
-    convert_text,
-    node_at,
-    show_value,
-)
+from ollm_actors.config.schema import SettingsSchema, TextConversionError, convert_text, show_value
 from ollm_actors.errors import InvalidHost, SettingsError, SettingsProblem
 
 __all__ = ("PROJECT_FILE", "check_settings_file", "load_settings", "user_settings_file")
@@ -129,14 +123,14 @@ def _ollama_address(text: str) -> str:
     return host.url.replace("://", f"://{secret}@", 1)
 
 
-def _env_layer(env: Mapping[str, str], problems: _Collector) -> Layer:
+def _env_layer(env: Mapping[str, str], schema: SettingsSchema, problems: _Collector) -> Layer:
     data: dict[str, Any] = {}
     sources: dict[tuple[str, ...], str] = {}
 
     def put(name: str, path: tuple[str, ...], text: str) -> None:
         label = f"env:{name}"
         try:
-            value = convert_text(text, node_at(path))
+            value = convert_text(text, schema.node_at(path))
         except TextConversionError as exc:
             problems.add(dotted(path), label, exc.expected, show_value(text))
             return
@@ -183,7 +177,10 @@ def _plain(value: object) -> object:
 
 
 def _override_layer(
-    overrides: Mapping[str, object], labels: Mapping[str, str], problems: _Collector
+    overrides: Mapping[str, object],
+    labels: Mapping[str, str],
+    schema: SettingsSchema,
+    problems: _Collector,
 ) -> Layer:
     data: dict[str, Any] = {}
     sources: dict[tuple[str, ...], str] = {}
@@ -195,7 +192,7 @@ def _override_layer(
             problems.add(key, label, "a dotted settings path", repr(key))
             continue
         value = _plain(overrides[key])
-        node = node_at(path)
+        node = schema.node_at(path)
         if isinstance(value, str):
             try:
                 value = convert_text(value, node)
@@ -254,12 +251,12 @@ def _normalise(data: dict[str, Any]) -> None:
             caps.setdefault("toolCalling", tools)
 
 
-def _check(layer: Layer, problems: _Collector) -> None:
+def _check(layer: Layer, schema: SettingsSchema, problems: _Collector) -> None:
     if not layer.data or layer.source == DEFAULT_SOURCE:
         # The packaged defaults are validated by the test suite; skipping them (and empty
         # layers) spares the CLI importing jsonschema when nothing was configured.
         return
-    issues = check_layer(layer.data)
+    issues = schema.check_layer(layer.data)
     for issue in issues:
         problems.add(
             dotted(issue.path), layer.position(issue.path), issue.expected, issue.found,
@@ -268,10 +265,12 @@ def _check(layer: Layer, problems: _Collector) -> None:
     _host_problems(layer, {issue.path for issue in issues}, problems)
 
 
-def _load(layers: Sequence[Layer | None], problems: _Collector) -> Settings:
+def _load(
+    layers: Sequence[Layer | None], schema: SettingsSchema, problems: _Collector
+) -> Settings:
     present = [layer for layer in layers if layer is not None]
     for layer in present:
-        _check(layer, problems)
+        _check(layer, schema, problems)
     if problems.problems:
         # Cross-reference checks need a document that is valid key by key.
         raise SettingsError(problems.problems)
@@ -308,6 +307,7 @@ def load_settings(
     expected and found, and a suggestion for a misspelt key or profile.
     """
     problems = _Collector()
+    schema = SettingsSchema.load()
     try:
         if config_file is not None:
             user: Layer | None = _file_layer(
@@ -327,10 +327,10 @@ def load_settings(
             _defaults_layer(problems),
             user,
             project,
-            _env_layer(env, problems),
-            _override_layer(overrides, override_sources or {}, problems),
+            _env_layer(env, schema, problems),
+            _override_layer(overrides, override_sources or {}, schema, problems),
         ]
-        return _load(layers, problems)
+        return _load(layers, schema, problems)
     except RecursionError:
         problems.add("", "settings", "settings nested a few levels deep", "runaway nesting")
         raise SettingsError(problems.problems) from None
@@ -347,4 +347,4 @@ def check_settings_file(path: str | os.PathLike[str]) -> Settings:
         _defaults_layer(problems),
         _file_layer(Path(path), problems, required=f"file:{os.fspath(path)}"),
     ]
-    return _load(layers, problems)
+    return _load(layers, SettingsSchema.load(), problems)

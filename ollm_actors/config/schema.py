@@ -1,23 +1,24 @@
 """The settings schema: validation of one layer, and text conversion to the schema's types.
 
-``schemas/settings.schema.json`` (JSON Schema draft 2020-12) is read and its validator built
-once per process. Every key is optional, so the same schema checks each layer on its own
-(defaults, a file, the environment, the flags), which is what lets a problem name the layer
-and line it came from. Problems come back as :class:`Issue`s with a human ``expected`` text
+``schemas/settings.schema.json`` (JSON Schema draft 2020-12) is read into a
+:class:`SettingsSchema` once per settings load (its ``$ref``s inlined, so every node stands on
+its own); its jsonschema validator is built only when the fast path of
+:mod:`ollm_actors.config._fast` cannot vouch for a layer. Every key is optional, so the same
+schema checks each layer on its own (defaults, a file, the environment, the flags), which
+is what lets a problem name the layer and line it came from. Problems come back as :class:`Issue`s with a human ``expected`` text
 derived from the schema (``a number from 0 to 2``) and a spelling suggestion for unknown keys.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from ollm_actors.config._fast import json_types, layer_plainly_valid
 from ollm_actors.config.datafiles import data_file_text
 from ollm_actors.vocab.suggest import close_match
 
@@ -26,12 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = (
     "Issue",
+    "SettingsSchema",
     "TextConversionError",
     "check_layer",
     "convert_text",
     "describe",
-    "node_at",
-    "settings_schema",
     "show_value",
 )
 
@@ -55,54 +55,67 @@ class TextConversionError(ValueError):
         self.expected = expected
 
 
-@functools.cache
-def settings_schema() -> dict[str, Any]:
-    """The parsed settings schema (read once)."""
-    schema: dict[str, Any] = json.loads(data_file_text("settings.schema.json"))
-    return schema
-
-
-@functools.cache
-def _validator() -> Validator:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(settings_schema())
-
-
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        resolved: dict[str, Any] = settings_schema()["$defs"][ref.removeprefix("#/$defs/")]
-        return resolved
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/x"}`` replaced by (a copy of) its target."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
     return node
 
 
-def node_at(path: Path_) -> dict[str, Any] | None:
-    """The (resolved) schema node describing ``path``, or ``None`` for an unknown key."""
-    node = settings_schema()
-    for key in path:
-        node = _resolve(node)
-        properties = node.get("properties", {})
-        if key in properties:
-            node = properties[key]
-        elif isinstance(node.get("additionalProperties"), dict):
-            node = node["additionalProperties"]
-        elif node.get("type") == "array" and key.isdigit():
-            node = node["items"]
-        else:
-            return None
-    return _resolve(node)
+class SettingsSchema:
+    """The settings schema of one load: the document as shipped (for jsonschema) and its
+    tree with references inlined (for finding the node of a path and describing it)."""
 
+    __slots__ = ("_validator", "document", "tree")
 
-def _types(node: dict[str, Any]) -> list[str]:
-    kind = node.get("type")
-    if isinstance(kind, list):
-        return [str(k) for k in kind]
-    if isinstance(kind, str):
-        return [kind]
-    if "enum" in node:
-        return sorted({type(v).__name__.replace("str", "string") for v in node["enum"]})
-    return []
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.tree: dict[str, Any] = _inline(document, document.get("$defs", {}))
+        self._validator: Validator | None = None
+
+    @classmethod
+    def load(cls) -> SettingsSchema:
+        """The shipped ``settings.schema.json``."""
+        document: dict[str, Any] = json.loads(data_file_text("settings.schema.json"))
+        return cls(document)
+
+    @property
+    def validator(self) -> Validator:
+        """jsonschema's validator (imported and built on first use)."""
+        if self._validator is None:
+            from jsonschema import Draft202012Validator
+
+            self._validator = Draft202012Validator(self.document)
+        return self._validator
+
+    def node_at(self, path: Path_) -> dict[str, Any] | None:
+        """The schema node describing ``path``, or ``None`` for an unknown key."""
+        node = self.tree
+        for key in path:
+            properties = node.get("properties", {})
+            if key in properties:
+                node = properties[key]
+            elif isinstance(node.get("additionalProperties"), dict):
+                node = node["additionalProperties"]
+            elif node.get("type") == "array" and key.isdigit():
+                node = node["items"]
+            else:
+                return None
+        return node
+
+    def check_layer(self, data: dict[str, Any]) -> list[Issue]:
+        """Every schema problem of one layer, sorted by path; ``[]`` when it is valid."""
+        issues: list[Issue] = list(_check_finite(data, ()))
+        if not issues and layer_plainly_valid(data, self.node_at):
+            return []
+        issues += _jsonschema_issues(self.validator, data)
+        issues.sort(key=lambda issue: issue.path)
+        return issues
 
 
 def _fmt(number: float) -> str:
@@ -148,11 +161,10 @@ def _plural(text: str) -> str:
 
 def describe(node: dict[str, Any]) -> str:
     """A person's description of what ``node`` accepts (``a number from 0 to 2``)."""
-    node = _resolve(node)
     if "enum" in node:
         return "one of " + ", ".join(repr(v) for v in node["enum"])
-    parts = [_describe_type(kind, node) for kind in _types(node) if kind != "null"]
-    if "null" in _types(node):
+    parts = [_describe_type(kind, node) for kind in json_types(node) if kind != "null"]
+    if "null" in json_types(node):
         parts.append("null")
     return " or ".join(parts) or "a value"
 
@@ -223,8 +235,7 @@ def convert_text(text: str, node: dict[str, Any] | None) -> object:
     """
     if node is None:
         return text
-    node = _resolve(node)
-    kinds = _types(node)
+    kinds = json_types(node)
     if not kinds or "string" in kinds:
         # Text already is a string; "null" in a nullable string field still means null.
         if "null" in kinds and text.strip().lower() in _NULL:
@@ -250,99 +261,14 @@ def _check_finite(value: object, path: Path_) -> Iterator[Issue]:
             yield from _check_finite(item, (*path, str(index)))
 
 
-# Keywords the fast path below checks itself, or that never reject a value.
-_FAST_KEYWORDS = frozenset(
-    {
-        "type",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "enum",
-        "pattern",
-        "minLength",
-        "items",
-        "description",
-        "title",
-        "default",
-        "examples",
-        "$comment",
-    }
-)
-# Object keywords that only steer which node a key leads to (node_at follows them).
-_FAST_OBJECT_KEYWORDS = frozenset(
-    {"type", "properties", "additionalProperties", "description", "title", "default", "$comment"}
-)
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-    "array": (list, tuple),
-}
-
-
-def _plainly_valid(value: object, node: dict[str, Any]) -> bool:
-    """True only when ``value`` certainly satisfies ``node`` (False means: ask jsonschema)."""
-    if not node.keys() <= _FAST_KEYWORDS:
-        return False
-    kinds = _types(node) if "type" in node else []
-    if kinds:
-        if isinstance(value, bool) and "boolean" not in kinds:
-            return False
-        if not any(isinstance(value, _JSON_TYPES.get(k, ())) for k in kinds):
-            return False
-    if "enum" in node and value not in node["enum"]:
-        return False
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in node and value < node["minimum"]:
-            return False
-        if "maximum" in node and value > node["maximum"]:
-            return False
-        if "exclusiveMinimum" in node and value <= node["exclusiveMinimum"]:
-            return False
-        if "exclusiveMaximum" in node and value >= node["exclusiveMaximum"]:
-            return False
-    if isinstance(value, str):
-        if "pattern" in node and re.search(node["pattern"], value) is None:
-            return False
-        if len(value) < node.get("minLength", 0):
-            return False
-    if isinstance(value, (list, tuple)):
-        items = node.get("items")
-        if not isinstance(items, dict):
-            return False
-        return all(_plainly_valid(item, _resolve(items)) for item in value)
-    return not isinstance(value, dict)
-
-
-def _layer_plainly_valid(data: dict[str, Any], path: Path_ = ()) -> bool:
-    """The fast path of :func:`check_layer` for the small layers of flags and env vars.
-
-    It accepts a layer only when every key is known, every object on the way is a plain
-    container, and every leaf passes the simple keywords above; anything else goes to
-    jsonschema, whose import is a fifth of the CLI's start-up.
-    """
-    for key, value in data.items():
-        child = (*path, str(key))
-        node = node_at(child)
-        if node is None:
-            return False
-        if isinstance(value, dict):
-            if not node.keys() <= _FAST_OBJECT_KEYWORDS or not _layer_plainly_valid(value, child):
-                return False
-        elif not _plainly_valid(value, node):
-            return False
-    return True
-
-
 def check_layer(data: dict[str, Any]) -> list[Issue]:
-    """Every schema problem of one layer, sorted by path; ``[]`` when it is valid."""
-    issues: list[Issue] = list(_check_finite(data, ()))
-    if not issues and _layer_plainly_valid(data):
-        return []
-    for error in _validator().iter_errors(data):
+    """:meth:`SettingsSchema.check_layer` against the shipped schema."""
+    return SettingsSchema.load().check_layer(data)
+
+
+def _jsonschema_issues(validator: Validator, data: dict[str, Any]) -> list[Issue]:
+    issues: list[Issue] = []
+    for error in validator.iter_errors(data):
         schema = error.schema if isinstance(error.schema, dict) else {}
         path: Path_ = tuple(str(p) for p in error.absolute_path)
         schema_path = list(error.relative_schema_path)
@@ -370,5 +296,4 @@ def check_layer(data: dict[str, Any]) -> list[Issue]:
             )
         else:
             issues.append(Issue(path, describe(schema), show_value(error.instance)))
-    issues.sort(key=lambda issue: issue.path)
     return issues

@@ -7,7 +7,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ollm_actors.config.schema import _layer_plainly_valid, _validator, check_layer
+from ollm_actors.config._fast import layer_plainly_valid
+from ollm_actors.config.schema import SettingsSchema, check_layer
+
+SCHEMA = SettingsSchema.load()
 
 PATHS = [
     ("options", "temperature"),
@@ -47,14 +50,15 @@ def nest(path: tuple[str, ...], value: object) -> dict[str, Any]:
 @given(st.sampled_from(PATHS), values)
 def test_fast_path_agrees_with_jsonschema(path: tuple[str, ...], value: object) -> None:
     layer = nest(path, value)
-    if _layer_plainly_valid(layer):
-        assert list(_validator().iter_errors(layer)) == []
-    assert (check_layer(layer) == []) == (list(_validator().iter_errors(layer)) == [])
+    if layer_plainly_valid(layer, SCHEMA.node_at):
+        assert list(SCHEMA.validator.iter_errors(layer)) == []
+    assert (check_layer(layer) == []) == (list(SCHEMA.validator.iter_errors(layer)) == [])
 
 
 def test_fast_path_takes_the_common_flags() -> None:
-    assert _layer_plainly_valid(
-        {"options": {"temperature": 0.3}, "providers": {"ollama": {"hosts": ["http://h:1"]}}}
+    assert layer_plainly_valid(
+        {"options": {"temperature": 0.3}, "providers": {"ollama": {"hosts": ["http://h:1"]}}},
+        SCHEMA.node_at,
     )
-    assert not _layer_plainly_valid({"options": {"temperature": 3}})
-    assert not _layer_plainly_valid({"options": {"maxToken": 3}})
+    assert not layer_plainly_valid({"options": {"temperature": 3}}, SCHEMA.node_at)
+    assert not layer_plainly_valid({"options": {"maxToken": 3}}, SCHEMA.node_at)
