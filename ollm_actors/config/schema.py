@@ -5,8 +5,9 @@
 its own); its jsonschema validator is built only when the fast path of
 :mod:`ollm_actors.config._fast` cannot vouch for a layer. Every key is optional, so the same
 schema checks each layer on its own (defaults, a file, the environment, the flags), which
-is what lets a problem name the layer and line it came from. Problems come back as :class:`Issue`s with a human ``expected`` text
-derived from the schema (``a number from 0 to 2``) and a spelling suggestion for unknown keys.
+is what lets a problem name the layer and line it came from. Problems come back as
+:class:`Issue`s with a human ``expected`` text derived from the schema (``a number from 0 to
+2``) and a spelling suggestion for unknown keys.
 """
 
 from __future__ import annotations
