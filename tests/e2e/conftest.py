@@ -1,13 +1,5 @@
-"""These tests run `ollm` as a process, and the CLI runs on asyncio only (trio is for the
-programs that embed the runtime, whose tests run under both). The harness around the process
-(the emulator, the pipes) is the same under either backend, so running each test again under
-trio would test nothing new: it runs once, on asyncio."""
+"""Subprocess tests of `ollm`: asyncio only (see tests/asyncio_only.py)."""
 
-from __future__ import annotations
+from tests.asyncio_only import anyio_backend
 
-import pytest
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+__all__ = ("anyio_backend",)
