@@ -4,6 +4,7 @@ Usage: ``python benchmarks/run_all.py [--verbose] [NAME ...]`` where NAME is e.g
 (default: all ``bench_*.py`` beside this file). Each benchmark runs in its own process, one
 after another, so none competes with another for the two cores. Exit status 0 even when a
 target is missed: the table says which; a benchmark that crashes makes the exit status 1.
+``bench_startup.py`` builds a venv without the dev extras on its first run (cached after).
 """
 
 from __future__ import annotations

@@ -35,37 +35,32 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 __all__ = (
-    "ActorCrashed",
-    "ActorUnavailable",
-    "AskTimeout",
-    "HostUnreachable",
-    "InboxFull",
-    "InvalidHost",
-    "InvalidModelName",
-    "LimitsDataError",
-    "ModelBusy",
-    "ModelNotFound",
-    "NoModelAvailable",
-    "OllmError",
-    "PromptTooLarge",
-    "ProtocolError",
-    "PullCancelled",
-    "PullFailed",
-    "ServerError",
-    "SettingsError",
-    "SettingsProblem",
-    "SubscriberOverflow",
-    "UnhandledMessage",
-    "UnknownCapability",
-    "UnknownProfile",
+    "ActorCrashed", "ActorUnavailable", "AskTimeout", "HostUnreachable", "InboxFull", "InvalidHost",
+    "InvalidModelName", "LimitsDataError", "ModelBusy", "ModelNotFound", "NoModelAvailable",
+    "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled", "PullFailed", "ServerError",
+    "SettingsError", "SettingsProblem", "SubscriberOverflow", "UnhandledMessage",
+    "UnknownCapability", "UnknownProfile",
 )
+
+_UNREACHABLE_HINT = "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
 
 
 def _did_you_mean(suggestions: Sequence[str]) -> str:
-    if not suggestions:
-        return ""
     quoted = ", ".join(f"'{s}'" for s in suggestions)
-    return f" (did you mean {quoted}?)"
+    return f" (did you mean {quoted}?)" if suggestions else ""
+
+
+def _at(preposition: str, host: str | None) -> str:
+    """`` on http://h:11434`` for a known host; nothing for an unknown one."""
+    return f" {preposition} {host}" if host else ""
+
+
+def _listing(head: str, problems: tuple[Any, ...]) -> str:
+    """One problem on the head's line; several as a counted, indented list below it."""
+    if len(problems) == 1:
+        return f"{head}: {problems[0]}"
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return f"{head} ({len(problems)} problems):\n{lines}"
 
 
 class OllmError(Exception):
@@ -84,7 +79,7 @@ class OllmError(Exception):
         for name in self.fact_names:
             value = getattr(self, name)
             if isinstance(value, tuple):
-                value = list(value)
+                value = [v.as_dict() if isinstance(v, SettingsProblem) else v for v in value]
             out[name] = value
         return out
 
@@ -98,8 +93,7 @@ class InvalidModelName(OllmError):
     fact_names = ("model", "reason")
 
     def __init__(self, model: str, reason: str) -> None:
-        self.model = model
-        self.reason = reason
+        self.model, self.reason = model, reason
         super().__init__(f"invalid model name {model!r}: {reason}")
 
 
@@ -109,22 +103,19 @@ class InvalidHost(OllmError):
     fact_names = ("host", "reason")
 
     def __init__(self, host: str, reason: str) -> None:
-        self.host = host
-        self.reason = reason
+        self.host, self.reason = host, reason
         super().__init__(f"invalid Ollama host {host!r}: {reason}")
 
 
 class HostUnreachable(OllmError):
-    """A host refused the connection, did not answer in time, or dropped it."""
+    """A host refused the connection, did not answer in time, or dropped it (retryable);
+    ``hint`` replaces the default advice."""
 
     fact_names = ("host", "reason")
 
     def __init__(self, host: str, reason: str, *, hint: str | None = None) -> None:
-        self.host = host
-        self.reason = reason
-        self.hint = hint if hint is not None else (
-            "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
-        )
+        self.host, self.reason = host, reason
+        self.hint = _UNREACHABLE_HINT if hint is None else hint
         super().__init__(f"cannot reach Ollama at {host}: {reason}; {self.hint}")
 
 
@@ -134,11 +125,10 @@ class ModelNotFound(OllmError):
     fact_names = ("model", "host", "suggestions")
 
     def __init__(self, model: str, host: str | None, suggestions: Sequence[str] = ()) -> None:
-        self.model = model
-        self.host = host
-        self.suggestions = tuple(suggestions)
-        where = f" on {host}" if host else ""
-        super().__init__(f"model '{model}' not found{where}{_did_you_mean(self.suggestions)}")
+        self.model, self.host, self.suggestions = model, host, tuple(suggestions)
+        super().__init__(
+            f"model '{model}' not found{_at('on', host)}{_did_you_mean(self.suggestions)}"
+        )
 
 
 class PullFailed(OllmError):
@@ -149,13 +139,11 @@ class PullFailed(OllmError):
     def __init__(
         self, model: str, host: str | None, reason: str, suggestions: Sequence[str] = ()
     ) -> None:
-        self.model = model
-        self.host = host
-        self.reason = reason
+        self.model, self.host, self.reason = model, host, reason
         self.suggestions = tuple(suggestions)
-        where = f" from {host}" if host else ""
         super().__init__(
-            f"pull of '{model}'{where} failed: {reason}{_did_you_mean(self.suggestions)}"
+            f"pull of '{model}'{_at('from', host)} failed: {reason}"
+            f"{_did_you_mean(self.suggestions)}"
         )
 
 
@@ -165,14 +153,13 @@ class PullCancelled(OllmError):
     fact_names = ("model", "host")
 
     def __init__(self, model: str, host: str | None) -> None:
-        self.model = model
-        self.host = host
-        where = f" from {host}" if host else ""
-        super().__init__(f"pull of '{model}'{where} was cancelled")
+        self.model, self.host = model, host
+        super().__init__(f"pull of '{model}'{_at('from', host)} was cancelled")
 
 
 class ProtocolError(OllmError):
-    """The server sent something that does not follow Ollama's protocol."""
+    """The server sent something that does not follow Ollama's protocol; ``line`` is the
+    1-based line of a streamed answer, ``snippet`` the start of what could not be read."""
 
     fact_names = ("host", "endpoint", "line", "snippet", "reason")
 
@@ -185,16 +172,11 @@ class ProtocolError(OllmError):
         line: int | None = None,
         snippet: str | None = None,
     ) -> None:
-        self.host = host
-        self.endpoint = endpoint
-        self.reason = reason
-        self.line = line
-        self.snippet = snippet
+        self.host, self.endpoint, self.reason = host, endpoint, reason
+        self.line, self.snippet = line, snippet
         where = f" line {line}" if line is not None else ""
         shown = f": {snippet!r}" if snippet is not None else ""
-        super().__init__(
-            f"unexpected answer from {host}{endpoint}{where} ({reason}){shown}"
-        )
+        super().__init__(f"unexpected answer from {host}{endpoint}{where} ({reason}){shown}")
 
 
 class ServerError(OllmError):
@@ -203,10 +185,7 @@ class ServerError(OllmError):
     fact_names = ("host", "endpoint", "status", "body")
 
     def __init__(self, host: str, endpoint: str, status: int, body: str) -> None:
-        self.host = host
-        self.endpoint = endpoint
-        self.status = status
-        self.body = body
+        self.host, self.endpoint, self.status, self.body = host, endpoint, status, body
         detail = f": {body}" if body else ""
         super().__init__(f"{host}{endpoint} answered HTTP {status}{detail}")
 
@@ -215,29 +194,17 @@ class SettingsProblem:
     """One problem found in the settings: where, from which source, expected and found."""
 
     __slots__ = ("expected", "found", "path", "source", "suggestion")
+    # The order of as_dict(), a person's reading order (__slots__ is kept sorted).
+    _FIELDS = ("path", "source", "expected", "found", "suggestion")
 
     def __init__(
-        self,
-        path: str,
-        source: str,
-        expected: str,
-        found: str,
-        suggestion: str | None = None,
+        self, path: str, source: str, expected: str, found: str, suggestion: str | None = None
     ) -> None:
-        self.path = path
-        self.source = source
-        self.expected = expected
-        self.found = found
+        self.path, self.source, self.expected, self.found = path, source, expected, found
         self.suggestion = suggestion
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "source": self.source,
-            "expected": self.expected,
-            "found": self.found,
-            "suggestion": self.suggestion,
-        }
+        return {name: getattr(self, name) for name in self._FIELDS}
 
     def __str__(self) -> str:
         hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
@@ -251,20 +218,11 @@ class SettingsProblem:
 class SettingsError(OllmError):
     """Every problem found while loading settings, reported at once."""
 
+    fact_names = ("problems",)
 
     def __init__(self, problems: Sequence[SettingsProblem]) -> None:
         self.problems = tuple(problems)
-        if len(self.problems) == 1:
-            text = f"invalid settings: {self.problems[0]}"
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            text = f"invalid settings ({len(self.problems)} problems):\n{lines}"
-        super().__init__(text)
-
-    def facts(self) -> dict[str, Any]:
-        out = super().facts()
-        out["problems"] = [p.as_dict() for p in self.problems]
-        return out
+        super().__init__(_listing("invalid settings", self.problems))
 
 
 class NoModelAvailable(OllmError):
@@ -279,14 +237,11 @@ class NoModelAvailable(OllmError):
         rejected: Sequence[tuple[str, str]] = (),
         suggestions: Sequence[str] = (),
     ) -> None:
-        self.profile = profile
-        self.required = tuple(required)
-        self.rejected = tuple(rejected)
-        self.suggestions = tuple(suggestions)
-        parts = [f"no available model fits profile '{profile}'"]
+        self.profile, self.required = profile, tuple(required)
+        self.rejected, self.suggestions = tuple(rejected), tuple(suggestions)
+        text = f"no available model fits profile '{profile}'"
         if self.required:
-            parts.append(f"(requires {', '.join(self.required)})")
-        text = " ".join(parts)
+            text += f" (requires {', '.join(self.required)})"
         if self.rejected:
             text += "; rejected: " + "; ".join(f"{m}: {why}" for m, why in self.rejected)
         if self.suggestions:
@@ -305,9 +260,7 @@ class PromptTooLarge(OllmError):
     fact_names = ("model", "context_window", "prompt_tokens")
 
     def __init__(self, model: str, context_window: int, prompt_tokens: int) -> None:
-        self.model = model
-        self.context_window = context_window
-        self.prompt_tokens = prompt_tokens
+        self.model, self.context_window, self.prompt_tokens = model, context_window, prompt_tokens
         super().__init__(
             f"prompt of ~{prompt_tokens} tokens does not fit '{model}' "
             f"(context window {context_window} tokens)"
@@ -320,11 +273,8 @@ class ModelBusy(OllmError):
     fact_names = ("model", "host", "reason")
 
     def __init__(self, model: str, host: str | None, reason: str) -> None:
-        self.model = model
-        self.host = host
-        self.reason = reason
-        where = f" on {host}" if host else ""
-        super().__init__(f"model '{model}'{where} is busy: {reason}")
+        self.model, self.host, self.reason = model, host, reason
+        super().__init__(f"model '{model}'{_at('on', host)} is busy: {reason}")
 
 
 class ActorUnavailable(OllmError):
@@ -333,23 +283,18 @@ class ActorUnavailable(OllmError):
     fact_names = ("actor", "reason")
 
     def __init__(self, actor: str, reason: str) -> None:
-        self.actor = actor
-        self.reason = reason
+        self.actor, self.reason = actor, reason
         super().__init__(f"actor '{actor}' is unavailable: {reason}")
 
 
 class AskTimeout(OllmError):
-    """An ask that got no answer in time."""
+    """An ask that got no answer within ``timeout`` seconds."""
 
     fact_names = ("actor", "message_type", "timeout")
 
     def __init__(self, actor: str, message_type: str, timeout: float) -> None:
-        self.actor = actor
-        self.message_type = message_type
-        self.timeout = timeout
-        super().__init__(
-            f"actor '{actor}' did not answer {message_type} within {timeout:g} s"
-        )
+        self.actor, self.message_type, self.timeout = actor, message_type, timeout
+        super().__init__(f"actor '{actor}' did not answer {message_type} within {timeout:g} s")
 
 
 class SubscriberOverflow(OllmError):
@@ -358,38 +303,28 @@ class SubscriberOverflow(OllmError):
     fact_names = ("topics", "buffer")
 
     def __init__(self, topics: Sequence[str], buffer: int) -> None:
-        self.topics = tuple(topics)
-        self.buffer = buffer
+        self.topics, self.buffer = tuple(topics), buffer
         super().__init__(
             f"event subscriber for {', '.join(self.topics) or '*'} fell more than {buffer} "
             "state events behind and was closed"
         )
 
 
-def _describe(cause: BaseException) -> str:
-    text = str(cause)
-    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
-
-
 class ActorCrashed(OllmError):
-    """An actor hit an unexpected exception (a bug).
+    """An actor hit an unexpected exception (a bug), chained as ``__cause__``.
 
     Raised to the asker whose message made the handler fail, and out of the
     :class:`~ollm_actors.actors.supervision.ActorSystem` when an actor crashed more often than
-    its restart policy allows. The original exception is chained as ``__cause__``.
+    its restart policy allows (``crashes`` counts them).
     """
 
     fact_names = ("actor", "reason", "crashes")
 
     def __init__(self, actor: str, cause: BaseException, *, crashes: int = 1) -> None:
-        self.actor = actor
-        self.reason = _describe(cause)
-        self.crashes = crashes
-        if crashes > 1:
-            text = f"actor '{actor}' crashed {crashes} times, giving up; last: {self.reason}"
-        else:
-            text = f"actor '{actor}' crashed: {self.reason}"
-        super().__init__(text)
+        self.actor, self.crashes, kind = actor, crashes, type(cause).__name__
+        self.reason = f"{kind}: {cause}" if str(cause) else kind
+        again = f" {crashes} times, giving up; last" if crashes > 1 else ""
+        super().__init__(f"actor '{actor}' crashed{again}: {self.reason}")
         self.__cause__ = cause
 
 
@@ -399,8 +334,7 @@ class UnhandledMessage(OllmError):
     fact_names = ("actor", "message_type")
 
     def __init__(self, actor: str, message_type: str) -> None:
-        self.actor = actor
-        self.message_type = message_type
+        self.actor, self.message_type = actor, message_type
         super().__init__(f"actor '{actor}' has no handler for {message_type}")
 
 
@@ -410,31 +344,20 @@ class InboxFull(OllmError):
     fact_names = ("actor", "size")
 
     def __init__(self, actor: str, size: int) -> None:
-        self.actor = actor
-        self.size = size
+        self.actor, self.size = actor, size
         super().__init__(f"inbox of actor '{actor}' is full ({size} messages queued)")
 
 
 class LimitsDataError(OllmError):
-    """A model database or a limits override that is not valid.
-
-    ``source`` names where the data came from (the database file, ``limits.overrides`` or
-    ``pattern``); ``problems`` lists every problem found, each naming the entry it is in.
-    """
+    """A model database or a limits override that is not valid; ``source`` names where the
+    data came from (the database file, ``limits.overrides`` or ``pattern``), each of
+    ``problems`` the entry it is in."""
 
     fact_names = ("source", "problems")
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        if len(self.problems) == 1:
-            text = f"invalid limits data in {source}: {self.problems[0]}"
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            text = f"invalid limits data in {source} ({len(self.problems)} problems):\n{lines}"
-        super().__init__(text)
-
-
+        self.source, self.problems = source, tuple(problems)
+        super().__init__(_listing(f"invalid limits data in {source}", self.problems))
 
 
 class UnknownProfile(OllmError):
@@ -451,9 +374,7 @@ class UnknownProfile(OllmError):
         setting: str | None = None,
         suggestions: Sequence[str] = (),
     ) -> None:
-        self.profile = profile
-        self.known = tuple(sorted(known))
-        self.setting = setting
+        self.profile, self.known, self.setting = profile, tuple(sorted(known)), setting
         self.suggestions = tuple(suggestions)
         where = f" (from {setting})" if setting else ""
         super().__init__(
@@ -470,9 +391,7 @@ class UnknownCapability(OllmError):
     def __init__(
         self, capability: str, known: Iterable[str], *, suggestions: Sequence[str] = ()
     ) -> None:
-        self.capability = capability
-        self.known = tuple(known)
-        self.suggestions = tuple(suggestions)
+        self.capability, self.known, self.suggestions = capability, tuple(known), tuple(suggestions)
         super().__init__(
             f"unknown capability '{capability}'{_did_you_mean(self.suggestions)}; "
             f"known capabilities: {', '.join(self.known)}"

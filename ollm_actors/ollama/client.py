@@ -2,7 +2,8 @@
 
 One :class:`OllamaClient` holds one ``httpx.AsyncClient`` (a connection pool) for one host and
 works under asyncio and trio. Every failure is a typed :class:`~ollm_actors.errors.OllmError`;
-no httpx exception escapes. Model names are validated before any request is made.
+no httpx exception escapes. Model names are validated before any request is made. A pull's
+lines are read by :class:`PullLines` (defined in ``_pull_lines``, importable from here).
 """
 
 from __future__ import annotations
@@ -17,19 +18,12 @@ import anyio
 import httpx
 import msgspec
 
-from ollm_actors.errors import (
-    HostUnreachable,
-    ModelNotFound,
-    OllmError,
-    ProtocolError,
-    PullFailed,
-    ServerError,
-)
+from ollm_actors.errors import ModelNotFound, OllmError, ProtocolError, ServerError
 from ollm_actors.ollama._errors import HTTPX_ERRORS, translate_error, translate_errors
+from ollm_actors.ollama._pull_lines import PullLines, snippet
 from ollm_actors.ollama.types import (
     DeleteRequest,
     PsResponse,
-    PullLine,
     PullRequest,
     ShowRequest,
     ShowResponse,
@@ -37,7 +31,6 @@ from ollm_actors.ollama.types import (
     encoder,
     error_decoder,
     ps_decoder,
-    pull_line_decoder,
     show_decoder,
     tags_decoder,
     version_decoder,
@@ -49,13 +42,10 @@ __all__ = ("OllamaClient", "PullLines")
 
 _T = TypeVar("_T")
 _USER_AGENT = "ollm-actors/0.1"
+# A server's error text is quoted in messages; a proxy's HTML page should not be, in full.
 _BODY_LIMIT = 500
-_SNIPPET = 80
 # Closing a response is bounded so a shielded cleanup can never hang a cancellation.
 _CLOSE_TIMEOUT = 5.0
-# A closed connection fails the next read; this bounds the resumes a stream that keeps
-# yielding buffered data (a mock, a proxy) may take before it gives up.
-_DRAIN_CHUNKS = 64
 
 
 def _error_text(body: bytes) -> str:
@@ -66,120 +56,6 @@ def _error_text(body: bytes) -> str:
         message = ""
     text = message or body.decode("utf-8", "replace").strip()
     return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + "..."
-
-
-class PullLines:
-    """The progress lines of one pull, read incrementally from the HTTP stream.
-
-    ``async for line in lines`` yields :class:`~ollm_actors.ollama.types.PullLine` objects up
-    to and including the ``success`` line, then stops. Raises
-    :class:`~ollm_actors.errors.PullFailed` on an ``{"error": ...}`` line,
-    :class:`~ollm_actors.errors.ProtocolError` on an undecodable line (with its 1-based line
-    number) and :class:`~ollm_actors.errors.HostUnreachable` when the connection drops, stalls
-    beyond the read timeout, or closes before ``success``. Obtain it from
-    :meth:`OllamaClient.pull`; the stream is closed when that block exits.
-    """
-
-    def __init__(self, client: OllamaClient, response: httpx.Response, model: str) -> None:
-        self._client = client
-        self._model = model
-        self._response = response
-        self._chunks = response.aiter_raw()
-        # Whether the chunk iterator was ever resumed / ran to its end (see aclose).
-        self._started = False
-        self._exhausted = False
-        self._pending: list[bytes] = []
-        self._index = 0
-        self._partial = b""
-        self._line_number = 0
-        self._finished = False
-        self._succeeded = False
-        self._closed = False
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> PullLine:
-        if self._closed:
-            raise RuntimeError("the pull's stream is closed: iterate inside 'async with'")
-        while True:
-            if self._index < len(self._pending):
-                raw = self._pending[self._index]
-                self._index += 1
-                self._line_number += 1
-                if not raw.strip():
-                    continue
-                return self._decode(raw)
-            if self._succeeded:
-                raise StopAsyncIteration
-            if self._finished:
-                raise HostUnreachable(
-                    self._client.host.display, "connection closed before the pull finished"
-                )
-            # Read the next chunk here rather than in a helper coroutine: this is the hot path.
-            self._started = True
-            try:
-                chunk = await self._chunks.__anext__()
-            except StopAsyncIteration:
-                self._exhausted = self._finished = True
-                # A last line without its newline still counts.
-                self._pending, self._index = [self._partial], 0
-                self._partial = b""
-                continue
-            except HTTPX_ERRORS as exc:
-                # The failure unwound the whole reader chain (see aclose).
-                self._exhausted = True
-                raise self._client._translate(exc, "/api/pull") from exc
-            except BaseException:
-                self._exhausted = True
-                raise
-            # Split on newlines ourselves: bytes in, bytes out, no text decoding.
-            lines = chunk.split(b"\n")
-            if self._partial:
-                lines[0] = self._partial + lines[0]
-            self._partial = lines.pop()
-            self._pending, self._index = lines, 0
-
-    def _decode(self, raw: bytes) -> PullLine:
-        try:
-            line = pull_line_decoder.decode(raw)
-        except msgspec.MsgspecError as exc:
-            snippet = raw[:_SNIPPET].decode("utf-8", "replace")
-            raise ProtocolError(
-                self._client.host.display,
-                "/api/pull",
-                f"not a pull progress line: {exc}",
-                line=self._line_number,
-                snippet=snippet,
-            ) from None
-        if line.error is not None:
-            raise PullFailed(self._model, self._client.host.display, reason=line.error)
-        if line.status == "success":
-            # Nothing follows success; stop here rather than wait for the server to hang up.
-            self._pending, self._index, self._succeeded = [], 0, True
-        return line
-
-    async def aclose(self) -> None:
-        """Close the HTTP stream and finish every reader under it. Idempotent.
-
-        httpx reads through a chain of nested async generators; closing only the outermost
-        would leave the inner ones to the garbage collector (trio warns about each). So the
-        connection is closed first, then the chain is resumed once: the read on the closed
-        connection fails inside the innermost generator and unwinds all of them.
-        """
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(httpx.HTTPError):
-            await self._response.aclose()
-        if self._started and not self._exhausted:
-            with contextlib.suppress(httpx.HTTPError, StopAsyncIteration):
-                for _ in range(_DRAIN_CHUNKS):
-                    await self._chunks.__anext__()
-        closer = getattr(self._chunks, "aclose", None)
-        if closer is not None:
-            with contextlib.suppress(httpx.HTTPError):
-                await closer()
 
 
 class OllamaClient:
@@ -255,7 +131,7 @@ class OllamaClient:
             with (
                 anyio.CancelScope(shield=True),
                 anyio.move_on_after(_CLOSE_TIMEOUT),
-                contextlib.suppress(httpx.HTTPError),
+                contextlib.suppress(*HTTPX_ERRORS),
             ):
                 await http.aclose()
 
@@ -323,7 +199,7 @@ class OllamaClient:
                 self.host.display,
                 endpoint,
                 f"unexpected JSON: {exc}",
-                snippet=body[:_SNIPPET].decode("utf-8", "replace"),
+                snippet=snippet(body),
             ) from None
 
     async def version(self) -> str:
@@ -396,10 +272,10 @@ class OllamaClient:
     async def _pull(self, model: str, insecure: bool) -> AsyncIterator[PullLines]:
         client = self._client
         body = encoder.encode(PullRequest(model=model, stream=True, insecure=insecure))
-        request = client.build_request(
-            "POST", "/api/pull", content=body, headers={"Accept": "application/x-ndjson"}
-        )
         with self._translating("/api/pull"):
+            request = client.build_request(
+                "POST", "/api/pull", content=body, headers={"Accept": "application/x-ndjson"}
+            )
             response = await client.send(request, stream=True)
         lines: PullLines | None = None
         try:
@@ -409,12 +285,12 @@ class OllamaClient:
                 self._check_status(
                     response.status_code, error_body, "/api/pull", model, response.headers
                 )
-            lines = PullLines(self, response, model)
+            lines = PullLines(response, model, self.host.display, self._translate)
             yield lines
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
                 if lines is not None:
                     await lines.aclose()
                 else:
-                    with contextlib.suppress(httpx.HTTPError):
+                    with contextlib.suppress(*HTTPX_ERRORS):
                         await response.aclose()
