@@ -278,9 +278,7 @@ def test_no_sys_modules_tricks() -> None:
 # Being split on their branches; strict, so the mark must go once they are merged.
 _SPLITTING = frozenset(
     {
-        "ollm_actors.errors",
         "ollm_actors.inventory.actor",
-        "ollm_actors.ollama.client",
         "ollm_actors.routing.select",
     }
 )

@@ -123,12 +123,25 @@ def _ollama_address(text: str) -> str:
     return host.url.replace("://", f"://{secret}@", 1)
 
 
+def _is_utf8(text: str) -> bool:
+    """False for text holding lone surrogates: what Python makes of an environment variable
+    or an argument whose bytes are not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _env_layer(env: Mapping[str, str], schema: SettingsSchema, problems: _Collector) -> Layer:
     data: dict[str, Any] = {}
     sources: dict[tuple[str, ...], str] = {}
 
     def put(name: str, path: tuple[str, ...], text: str) -> None:
         label = f"env:{name}"
+        if not _is_utf8(text):
+            problems.add(dotted(path), label, "UTF-8 text", "bytes that are not UTF-8")
+            return
         try:
             value = convert_text(text, schema.node_at(path))
         except TextConversionError as exc:
@@ -193,6 +206,9 @@ def _override_layer(
             continue
         value = _plain(overrides[key])
         node = schema.node_at(path)
+        if isinstance(value, str) and not _is_utf8(value):
+            problems.add(key, label, "UTF-8 text", "bytes that are not UTF-8")
+            continue
         if isinstance(value, str):
             try:
                 value = convert_text(value, node)

@@ -204,3 +204,14 @@ def test_whole_section_replaced_by_text_is_caught(tmp_path: Path) -> None:
         load_hermetic(tmp_path, overrides={"model": "llama3"})
     [problem] = _problems(exc)
     assert (problem.path, problem.source) == ("model", "flag:model")
+
+
+def test_env_and_flag_text_that_is_not_utf8_is_a_settings_error(tmp_path: Path) -> None:
+    # os.environ and sys.argv turn bytes that are not UTF-8 into lone surrogates.
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(empty, env={"OLLM_MODEL": "llama\udcff"}, cwd=tmp_path)
+    assert "env:OLLM_MODEL" in str(caught.value) and "not UTF-8" in str(caught.value)
+    with pytest.raises(SettingsError, match="not UTF-8"):
+        load_settings(empty, env={}, overrides={"model.default": "\ud800"}, cwd=tmp_path)
