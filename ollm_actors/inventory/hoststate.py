@@ -1,21 +1,23 @@
 """What the inventory holds about one host, and the pure conversions from wire Structs.
 
-A :class:`HostState` belongs to the inventory actor and is touched only by its handlers.
+A :class:`HostState` belongs to the inventory actor and is touched only by its handlers. It is
+plain data with no I/O, so the rules (:mod:`ollm_actors.inventory.rules`) and their tests use
+it without an event loop.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
-import anyio
-
-from ollm_actors.errors import OllmError
+from ollm_actors.errors import HostUnreachable, OllmError
 from ollm_actors.inventory.store import HostCacheFile
 from ollm_actors.inventory.types import HostStatus, LoadedModel, ModelDetails, ModelInfo
 from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse
 from ollm_actors.vocab.names import model_key
 
 __all__ = (
+    "Cancellable",
     "HostState",
     "details_from_show",
     "loaded_from",
@@ -89,6 +91,12 @@ def details_from_show(show: ShowResponse, *, name: str, host: str, digest: str) 
     )
 
 
+class Cancellable(Protocol):
+    """What a host's probe is to its state: something to stop (the actor's cancel scope)."""
+
+    def cancel(self) -> None: ...
+
+
 def _reason(error: OllmError | None) -> str | None:
     if error is None:
         return None
@@ -101,7 +109,8 @@ class HostState:
 
     ``listed`` is None until a list is known (fetched, or loaded from the cache). ``online``
     is None before the first answer or failure. ``confirmed`` means the last fetch of the list
-    succeeded in this process; otherwise the list is stale.
+    succeeded in this process; otherwise the list is stale. ``probe`` is set while a probe
+    watches the host after it went offline. The ``record_*`` methods apply a fetch's outcome.
     """
 
     def __init__(self, url: str) -> None:
@@ -116,9 +125,7 @@ class HostState:
         self.fetched_at: float | None = None
         self.fetched_wall: str | None = None
         self.error: OllmError | None = None
-        self.tags_inflight = False
-        self.ps_inflight = False
-        self.probe: anyio.CancelScope | None = None
+        self.probe: Cancellable | None = None
         self._infos: tuple[ModelInfo, ...] | None = None
         self._infos_stale = False
         self._index: dict[str, ListedModel] | None = None
@@ -137,12 +144,46 @@ class HostState:
             and now - self.fetched_at < ttl
         )
 
+    def record_list(self, models: list[ListedModel], *, now: float, wall: str) -> None:
+        """A good ``/api/tags`` answer at ``now`` (the runtime's clock; ``wall`` in RFC 3339):
+        the host is online and its list confirmed, fresh and no longer dirty."""
+        self.set_listed(models)
+        self.online = True
+        self.confirmed = True
+        self.dirty = False
+        self.error = None
+        self.fetched_at = now
+        self.fetched_wall = wall
+
+    def record_loaded(self, models: list[RunningModel]) -> None:
+        """A good ``/api/ps`` answer: the loaded models, confirmed."""
+        self.loaded = models
+        self.ps_ok = True
+
+    def record_failure(self, error: OllmError) -> bool:
+        """A fetch about this host failed with ``error``; it is kept for the host's status.
+
+        Any failure leaves the list unconfirmed (stale). A :class:`HostUnreachable` also marks
+        the host offline and its loaded models unconfirmed. Returns True when this failure is
+        the one that takes the host offline (it was online, or never reached, before).
+        """
+        self.error = error
+        self.confirmed = False
+        if not isinstance(error, HostUnreachable):
+            return False
+        self.ps_ok = False
+        newly_offline = self.online is not False
+        self.online = False
+        return newly_offline
+
     def set_listed(self, models: list[ListedModel]) -> None:
+        """Replace the list (and drop what was derived from the old one)."""
         self.listed = models
         self._infos = None
         self._index = None
 
     def names(self) -> set[str]:
+        """The names on the list (empty while none is known)."""
         return {m.name for m in self.listed or ()}
 
     def infos(self) -> tuple[ModelInfo, ...]:
@@ -172,6 +213,7 @@ class HostState:
         return found
 
     def status(self) -> HostStatus:
+        """What ``ollm list --json`` shows of the host."""
         return HostStatus(
             url=self.url,
             online=self.online is True,
@@ -189,6 +231,7 @@ class HostState:
         self.fetched_wall = document.fetched_at
 
     def document(self) -> HostCacheFile:
+        """The host's cache document (what :meth:`load` takes back)."""
         return HostCacheFile(
             host=self.url,
             fetched_at=self.fetched_wall,

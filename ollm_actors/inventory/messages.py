@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 import msgspec
 
 from ollm_actors.actors import Request
+from ollm_actors.errors import OllmError
 from ollm_actors.inventory.types import InventorySnapshot, LoadedModel, ModelDetails, ModelStatus
-from ollm_actors.ollama.types import PsResponse, ShowResponse, TagsResponse
+from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = (
     "CacheWriteFailed",
+    "FetchAnswer",
+    "FetchKey",
+    "FetchKind",
+    "Fetched",
     "GetStatus",
+    "InventoryMessage",
     "ListLoaded",
     "ListModels",
     "ModelGone",
     "ProbeAnswered",
-    "PsFetched",
     "PullSeen",
-    "ShowFetched",
     "ShowModel",
-    "TagsFetched",
 )
 
 
@@ -53,42 +56,69 @@ class GetStatus(Request[ModelStatus], frozen=True):
     host: str | None = None
 
 
-# Reports of child tasks. ``error`` carries the OllmError the fetch ended with.
+# Reports of the actor's own child tasks and bus callbacks.
+
+FetchKind = Literal["tags", "ps", "show"]
+
+#: What a fetch brings back: ``/api/tags``, ``/api/ps``, or ``/api/show`` already reduced to
+#: the facts worth keeping.
+FetchAnswer = TagsResponse | PsResponse | ModelDetails
 
 
-class TagsFetched(msgspec.Struct, frozen=True, tag=True):
+class FetchKey(msgspec.Struct, frozen=True):
+    """What one fetch asks: ``kind`` of ``host``; ``digest`` names the model for ``show``.
+
+    Frozen, so hashable: the actor keys the fetches in flight by it.
+    """
+
+    kind: FetchKind
     host: str
-    tags: TagsResponse | None
-    error: Any = None
+    digest: str = ""
 
 
-class PsFetched(msgspec.Struct, frozen=True, tag=True):
-    host: str
-    ps: PsResponse | None
-    error: Any = None
+class Fetched(msgspec.Struct, frozen=True, tag=True):
+    """A fetch ended: with ``value`` on success, else with the ``error`` it failed with."""
 
-
-class ShowFetched(msgspec.Struct, frozen=True, tag=True):
-    host: str
-    digest: str
-    name: str
-    show: ShowResponse | None
-    error: Any = None
+    key: FetchKey
+    value: FetchAnswer | None = None
+    error: OllmError | None = None
 
 
 class ProbeAnswered(msgspec.Struct, frozen=True, tag=True):
+    """The probe of an offline ``host`` got an answer."""
+
     host: str
 
 
 class CacheWriteFailed(msgspec.Struct, frozen=True, tag=True):
+    """Writing the cache file ``path`` failed for ``reason``."""
+
     path: str
     reason: str
 
 
 class PullSeen(msgspec.Struct, frozen=True, tag=True):
+    """A ``pull.*`` event (``topic``) was published."""
+
     topic: str
     event: PullEvent
 
 
 class ModelGone(msgspec.Struct, frozen=True, tag=True):
+    """A ``model.deleted`` event was published."""
+
     event: ModelDeleted
+
+
+#: Every message the inventory actor handles.
+InventoryMessage = (
+    ListModels
+    | ListLoaded
+    | ShowModel
+    | GetStatus
+    | Fetched
+    | ProbeAnswered
+    | CacheWriteFailed
+    | PullSeen
+    | ModelGone
+)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import anyio
 
-from ollm_actors.actors import Event
+from ollm_actors.actors import ActorRef, ActorSystem, Event
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
+from ollm_actors.inventory.actor import InventoryActor, InventoryMessage
 from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.ollama.pool import HostPool
 from ollm_actors.runtime import Runtime, open_runtime
 from ollm_actors.testing import hermetic_settings
 
@@ -77,6 +80,34 @@ async def inventory(
     recorder = Recorder(bus)
     async with open_runtime(settings, actors=("downloads",), clock=clock, events=bus) as rt:
         yield rt, rt.models.inventory, recorder
+
+
+class LoneInventory(NamedTuple):
+    api: InventoryAPI
+    bus: EventBus
+    recorder: Recorder
+    ref: ActorRef[InventoryMessage]
+
+
+@asynccontextmanager
+async def lone_inventory(
+    settings: Settings, cache: Path, *, client_timeout: float = 60.0
+) -> AsyncIterator[LoneInventory]:
+    """The inventory actor alone, over clients whose own timeouts are ``client_timeout``
+    rather than the settings': with a longer one, only the inventory's per-request deadline
+    (``timeouts.connect + timeouts.read`` of ``settings``) can end a wait for a silent host."""
+    bus = EventBus()
+    recorder = Recorder(bus)
+    urls = settings.hosts()
+    async with (
+        HostPool(urls, connect_timeout=client_timeout, read_timeout=client_timeout) as pool,
+        ActorSystem() as system,
+    ):
+        ref = await system.spawn(
+            lambda: InventoryActor(settings=settings, hosts=pool, bus=bus, cache_dir=cache),
+            name="inventory",
+        )
+        yield LoneInventory(InventoryAPI(ref), bus, recorder, ref)
 
 
 def free_port() -> int:
