@@ -240,6 +240,8 @@ async def open_runtime(
                     hosts=hosts,
                     bus=bus,
                     cache_dir=cache_dir,
+                    database=database,
+                    clock=one_clock,
                     follow_pulls="downloads" in started,
                 ),
                 name="inventory",

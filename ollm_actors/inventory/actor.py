@@ -38,7 +38,7 @@ from ollm_actors.errors import HostUnreachable, InvalidHost, OllmError
 from ollm_actors.inventory import rules
 from ollm_actors.inventory.fetch import Fetches, probe
 from ollm_actors.inventory.follow import follow_pulls
-from ollm_actors.inventory.hoststate import HostState, rfc3339_now
+from ollm_actors.inventory.hoststate import HostState
 from ollm_actors.inventory.messages import (
     CacheWriteFailed,
     Fetched,
@@ -57,7 +57,8 @@ from ollm_actors.inventory.types import HostOffline, HostOnline, ModelDetails
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.vocab.backoff import backoff_delay
-from ollm_actors.vocab.database import load_builtin_database
+from ollm_actors.vocab.clock import Clock
+from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.pull_events import PullEvent
 from ollm_actors.vocab.suggest import pullable_names
@@ -65,10 +66,6 @@ from ollm_actors.vocab.suggest import pullable_names
 __all__ = ("InventoryActor", "InventoryMessage")
 
 logger = logging.getLogger("ollm_actors.inventory")
-
-
-def _pullable() -> list[str]:
-    return pullable_names(entry.pattern for entry in load_builtin_database())
 
 
 class InventoryActor(Actor[InventoryMessage]):
@@ -81,15 +78,25 @@ class InventoryActor(Actor[InventoryMessage]):
         hosts: HostPool,
         bus: EventBus,
         cache_dir: Path | None,
+        database: ModelDatabase,
+        clock: Clock,
         follow_pulls: bool = True,
     ) -> None:
-        """``follow_pulls`` is false in a runtime without a downloads actor: no ``pull.*`` or
-        ``model.deleted`` event can reach the bus then, so none is listened for."""
+        """``database`` names what is pullable (for suggestions); ``clock`` gives the wall
+        time of fetches and set-aside files (the actor's own ``now()`` is the same clock's
+        monotonic reading). ``follow_pulls`` is false in a runtime without a downloads
+        actor: no ``pull.*`` or ``model.deleted`` event can reach the bus then, so none is
+        listened for."""
+        self._database = database
+        self._clock = clock
         self._follow_pulls = follow_pulls
         self._settings = settings
         self._pool = hosts
         self._bus = bus
         self._cache_dir = cache_dir
+
+    def _pullable(self) -> list[str]:
+        return pullable_names(entry.pattern for entry in self._database)
 
     # life cycle ---------------------------------------------------------------------------
 
@@ -106,7 +113,10 @@ class InventoryActor(Actor[InventoryMessage]):
         self._unsubscribe: list[Callable[[], None]] = []
         ref = self.ref
         self._cache = CacheKeeper(
-            self._cache_dir, self._bus, lambda path, why: ref.tell(CacheWriteFailed(path, why))
+            self._cache_dir,
+            self._bus,
+            lambda path, why: ref.tell(CacheWriteFailed(path, why)),
+            self._clock,
         )
         for url, document in (await self._cache.load(self._pool.urls)).items():
             self._hosts[url].load(document)
@@ -140,7 +150,7 @@ class InventoryActor(Actor[InventoryMessage]):
         value, error = msg.value, msg.error
         if isinstance(value, TagsResponse):
             self._announce(
-                rules.apply_list(state, value.models, now=self.now(), wall=rfc3339_now())
+                rules.apply_list(state, value.models, now=self.now(), wall=self._clock.rfc3339())
             )
             if state.probe is not None:
                 state.probe.cancel()
@@ -208,7 +218,7 @@ class InventoryActor(Actor[InventoryMessage]):
             targets,
             pulls=self._pulls,
             every_host=self._hosts.values(),
-            pullable=_pullable,
+            pullable=self._pullable,
         )
         answer_after(self._lists(targets, refresh=False), self.defer(msg), status)
 

@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,17 +52,18 @@ def cache_path_for(directory: Path, host_url: str) -> Path:
     return directory / f"inventory-{slug}-{digest}.json"
 
 
-def set_aside(path: Path, reason: str) -> CacheProblem:
-    """Move an unusable cache file out of the way (blocking) and say where it went.
+def set_aside(path: Path, reason: str, *, stamp: int) -> CacheProblem:
+    """Move an unusable cache file out of the way (blocking) and say where it went: beside
+    it, as ``<name>.bad-<stamp>`` (``stamp``: the runtime clock's Unix time).
 
     For content :func:`read_cache` decoded but the caller rejects (another host's file).
     Never raises: a file that cannot be moved is reported with ``moved_to=None``.
     """
-    return _set_aside(path, reason)
+    return _set_aside(path, reason, stamp)
 
 
-def _set_aside(path: Path, reason: str) -> CacheProblem:
-    target = path.with_name(f"{path.name}.bad-{int(time.time())}")
+def _set_aside(path: Path, reason: str, stamp: int) -> CacheProblem:
+    target = path.with_name(f"{path.name}.bad-{stamp}")
     try:
         path.replace(target)
     except OSError:
@@ -71,11 +71,14 @@ def _set_aside(path: Path, reason: str) -> CacheProblem:
     return CacheProblem(path=str(path), reason=reason, moved_to=str(target))
 
 
-def read_cache(path: Path, kind: type[T], fmt: int = CACHE_FORMAT) -> T | CacheProblem | None:
+def read_cache(
+    path: Path, kind: type[T], fmt: int = CACHE_FORMAT, *, stamp: int
+) -> T | CacheProblem | None:
     """Read and decode a cache file (blocking; call through ``anyio.to_thread``).
 
     Returns the decoded value, ``None`` when there is no file, or a :class:`CacheProblem`
-    after setting aside a corrupt or foreign file. Never raises for bad content.
+    after setting aside a corrupt or foreign file (see :func:`set_aside` for ``stamp``).
+    Never raises for bad content.
     """
     try:
         raw = path.read_bytes()
@@ -86,13 +89,13 @@ def read_cache(path: Path, kind: type[T], fmt: int = CACHE_FORMAT) -> T | CacheP
     try:
         header = msgspec.json.decode(raw, type=_Header)
     except msgspec.DecodeError as exc:
-        return _set_aside(path, f"not a cache file ({exc})")
+        return _set_aside(path, f"not a cache file ({exc})", stamp)
     if header.format != fmt:
-        return _set_aside(path, f"cache format {header.format}, expected {fmt}")
+        return _set_aside(path, f"cache format {header.format}, expected {fmt}", stamp)
     try:
         return msgspec.json.decode(raw, type=kind)
     except msgspec.DecodeError as exc:
-        return _set_aside(path, f"corrupt cache file ({exc})")
+        return _set_aside(path, f"corrupt cache file ({exc})", stamp)
 
 
 class _Header(msgspec.Struct):

@@ -7,7 +7,6 @@ it without an event loop.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Protocol
 
 from ollm_actors.errors import HostUnreachable, OllmError
@@ -22,13 +21,7 @@ __all__ = (
     "details_from_show",
     "loaded_from",
     "model_info_from",
-    "rfc3339_now",
 )
-
-
-def rfc3339_now() -> str:
-    """The current wall-clock time in RFC 3339 (UTC, seconds)."""
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def model_info_from(entry: ListedModel, host: str, *, stale: bool) -> ModelInfo:

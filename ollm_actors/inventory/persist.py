@@ -8,6 +8,7 @@ memory. Problems never raise.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ollm_actors.inventory.cache import CacheProblem
 from ollm_actors.inventory.store import HostCacheFile, encode_cache, load_host_cache
 from ollm_actors.inventory.types import CacheUnwritable
 from ollm_actors.inventory.writer import CacheWriter, FailureReport
+from ollm_actors.vocab.clock import Clock
 
 __all__ = ("CacheKeeper",)
 
@@ -33,7 +35,10 @@ class CacheKeeper:
     :meth:`write_failed`, so the keeper's own state changes only in handlers.
     """
 
-    def __init__(self, directory: Path | None, bus: EventBus, report: FailureReport) -> None:
+    def __init__(
+        self, directory: Path | None, bus: EventBus, report: FailureReport, clock: Clock
+    ) -> None:
+        self._clock = clock
         self._directory = directory
         self._bus = bus
         self._report = report
@@ -59,7 +64,11 @@ class CacheKeeper:
         self._writer = CacheWriter(directory, self._report)
         found: dict[str, HostCacheFile] = {}
         for url in hosts:
-            loaded = await anyio.to_thread.run_sync(load_host_cache, directory, url)
+            loaded = await anyio.to_thread.run_sync(
+                functools.partial(
+                    load_host_cache, directory, url, stamp=int(self._clock.wall())
+                )
+            )
             if isinstance(loaded, HostCacheFile):
                 found[url] = loaded
             elif isinstance(loaded, CacheProblem):

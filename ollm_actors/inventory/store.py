@@ -46,16 +46,19 @@ def encode_cache(document: HostCacheFile) -> bytes:
     return _encoder.encode(document)
 
 
-def load_host_cache(directory: Path, host: str) -> HostCacheFile | CacheProblem | None:
+def load_host_cache(
+    directory: Path, host: str, *, stamp: int
+) -> HostCacheFile | CacheProblem | None:
     """Read the cache of ``host`` (display URL) from ``directory``. Blocking.
 
     Returns the document, None when there is none, or a :class:`CacheProblem` after setting
-    aside a corrupt or foreign file (one written for another host included). Never raises.
+    aside a corrupt or foreign file (one written for another host included; ``stamp`` names
+    the set-aside copy, see :func:`~ollm_actors.inventory.cache.set_aside`). Never raises.
     """
     path = cache_path_for(directory, host)
-    found = read_cache(path, HostCacheFile)
+    found = read_cache(path, HostCacheFile, stamp=stamp)
     if isinstance(found, HostCacheFile) and found.host != host:
-        return set_aside(path, f"cache file of {found.host}, expected {host}")
+        return set_aside(path, f"cache file of {found.host}, expected {host}", stamp=stamp)
     return found
 
 

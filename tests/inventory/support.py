@@ -17,6 +17,8 @@ from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.runtime import Runtime, open_runtime
 from ollm_actors.testing import hermetic_settings
+from ollm_actors.vocab.clock import Clock
+from ollm_actors.vocab.database import load_builtin_database
 
 _REPO = str(Path(__file__).resolve().parents[2])
 
@@ -103,8 +105,17 @@ async def lone_inventory(
         HostPool(urls, connect_timeout=client_timeout, read_timeout=client_timeout) as pool,
         ActorSystem() as system,
     ):
+        database = load_builtin_database()
+        clock = Clock(anyio.current_time)
         ref = await system.spawn(
-            lambda: InventoryActor(settings=settings, hosts=pool, bus=bus, cache_dir=cache),
+            lambda: InventoryActor(
+                settings=settings,
+                hosts=pool,
+                bus=bus,
+                cache_dir=cache,
+                database=database,
+                clock=clock,
+            ),
             name="inventory",
         )
         yield LoneInventory(InventoryAPI(ref), bus, recorder, ref)

@@ -22,12 +22,12 @@ class Doc(msgspec.Struct):
 def test_round_trip(tmp_path: Path) -> None:
     path = cache_path_for(tmp_path, "http://127.0.0.1:11434")
     write_cache_atomic(path, msgspec.json.encode(Doc(format=CACHE_FORMAT, items=[1, 2])))
-    assert read_cache(path, Doc) == Doc(format=CACHE_FORMAT, items=[1, 2])
+    assert read_cache(path, Doc, stamp=1) == Doc(format=CACHE_FORMAT, items=[1, 2])
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left
 
 
 def test_missing_file_is_none(tmp_path: Path) -> None:
-    assert read_cache(tmp_path / "nope.json", Doc) is None
+    assert read_cache(tmp_path / "nope.json", Doc, stamp=1) is None
 
 
 @pytest.mark.parametrize(
@@ -42,11 +42,11 @@ def test_missing_file_is_none(tmp_path: Path) -> None:
 def test_bad_file_is_set_aside(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "inventory-x.json"
     path.write_bytes(content)
-    problem = read_cache(path, Doc)
+    problem = read_cache(path, Doc, stamp=1764644645)
     assert isinstance(problem, CacheProblem)
     assert reason in problem.reason
     assert not path.exists()
-    assert problem.moved_to is not None
+    assert problem.moved_to == str(tmp_path / "inventory-x.json.bad-1764644645")
     assert Path(problem.moved_to).read_bytes() == content
 
 
