@@ -398,3 +398,33 @@ async def test_plain_http_host_does_not_follow_a_redirect() -> None:
     assert info.value.status == 301
     assert "use that address as the host" in str(info.value)
     assert "secret" not in str(info.value)
+
+
+
+@pytest.mark.parametrize(
+    ("failure", "error", "reason"),
+    [
+        (httpx.ConnectTimeout("timed out"), HostUnreachable, "no connection within 3 s"),
+        (httpx.ConnectError("[Errno 111] Connection refused"), HostUnreachable, "refused"),
+        (httpx.PoolTimeout("pool"), HostUnreachable, "no free connection in time"),
+        (httpx.ReadTimeout("slow"), HostUnreachable, "no answer from /api/version within 2 s"),
+        (httpx.WriteTimeout("slow"), HostUnreachable, "within 2 s"),
+        (httpx.WriteError("broken pipe"), HostUnreachable, "connection dropped during"),
+        (httpx.RemoteProtocolError("bad"), HostUnreachable, "connection dropped during"),
+        (httpx.CloseError("close"), HostUnreachable, "connection dropped during"),
+        (httpx.ProxyError("proxy said no"), HostUnreachable, "proxy said no"),
+        (httpx.UnsupportedProtocol("gopher"), HostUnreachable, "gopher"),
+        (httpx.DecodingError("bad gzip"), ProtocolError, "undecodable response"),
+    ],
+)
+async def test_every_transport_error_becomes_one_of_ours(
+    failure: Exception, error: type[Exception], reason: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise failure
+
+    async with client_for(handler, connect_timeout=3.0, read_timeout=2.0) as client:
+        with pytest.raises(error, match=reason) as info:
+            await client.version()
+    assert info.value.__cause__ is failure
+    assert getattr(info.value, "host", None) == SHOWN
