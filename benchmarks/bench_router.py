@@ -8,7 +8,9 @@ hosts, some loaded, some from an offline host's cache). The baseline, measured i
 run, is a single linear pass that only applies the hard filters to the same candidates; the
 ratio says what scoring, ranking and explaining cost on top of touching every candidate once.
 It also prints the per-candidate cost of each size relative to the 100-candidate run: a ratio
-near 1.0 means linear growth.
+near 1.0 means linear growth. The timed calls pass one ``ScoreMemo`` per size, as the router
+actor passes its own to every selection; the "no memo" column times a one-off call that
+starts afresh (what a first selection costs).
 
 Section 2 times ``rt.router.select_model`` through the router actor when the decision is
 cached, under asyncio and trio, against the emulator in-process. The baseline is a bare ask
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.scoring import reject, rules_for
-from ollm_actors.routing.select import select_model
+from ollm_actors.routing.select import ScoreMemo, select_model
 from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
 
 SIZES = (10, 100, 1_000, 10_000)
@@ -104,7 +106,7 @@ def make_candidates(count: int, seed: int, distinct: int = 400) -> list[Candidat
 def _percentiles(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """p50 and p99 of the CPU time of one call. The pure function never waits, so its CPU
     time is its cost; wall time on a shared VM adds whatever the neighbours took."""
-    fn()  # warm caches, as a long-running router would have them
+    fn()  # warm the memo, as a long-running router would have it
     samples = []
     for _ in range(repeat):
         start = time.process_time()
@@ -122,17 +124,19 @@ def _repeat_for(count: int) -> int:
 def section_pure() -> None:
     print(f"## select_model('{PROFILE}', prompt_tokens={PROMPT_TOKENS}), pure function, CPU time")
     print(f"{'candidates':>10} {'p50 ms':>9} {'p99 ms':>9} {'filter-only p50 ms':>19} "
-          f"{'ratio':>6} {'per-cand vs 100':>16}")
+          f"{'ratio':>6} {'per-cand vs 100':>16} {'no memo p50 ms':>15}")
     profile = BUILTIN_PROFILES[PROFILE]
     rules = rules_for(PROFILE, profile, prompt_tokens=PROMPT_TOKENS)
     per_candidate: dict[int, float] = {}
     p50_at: dict[int, float] = {}
     for count in SIZES:
         cands: Sequence[Candidate] = make_candidates(count, seed=count)
+        memo = ScoreMemo()
 
-        def run(cands: Sequence[Candidate] = cands) -> object:
+        def run(cands: Sequence[Candidate] = cands, memo: ScoreMemo | None = memo) -> object:
             return select_model(
-                PROFILE, cands, profiles=BUILTIN_PROFILES, prompt_tokens=PROMPT_TOKENS
+                PROFILE, cands, profiles=BUILTIN_PROFILES, prompt_tokens=PROMPT_TOKENS,
+                memo=memo,
             )
 
         def baseline(cands: Sequence[Candidate] = cands) -> object:
@@ -141,22 +145,25 @@ def section_pure() -> None:
         repeat = _repeat_for(count)
         p50, p99 = _percentiles(run, repeat)
         base50, _ = _percentiles(baseline, repeat)
+        fresh50, _ = _percentiles(lambda cands=cands: run(cands, None), repeat)
         per_candidate[count] = p50 / count
         p50_at[count] = p50
         growth = per_candidate[count] / per_candidate.get(100, per_candidate[count])
         growth_text = f"{growth:.2f}" if count >= 100 else "-"
         print(f"{count:>10} {p50 * 1e3:>9.3f} {p99 * 1e3:>9.3f} {base50 * 1e3:>19.3f} "
-              f"{p50 / base50:>6.1f} {growth_text:>16}")
+              f"{p50 / base50:>6.1f} {growth_text:>16} {fresh50 * 1e3:>15.3f}")
     worst = make_candidates(10_000, seed=1, distinct=10_000)
+    worst_memo = ScoreMemo()
     worst50, worst99 = _percentiles(
         lambda: select_model(
-            PROFILE, worst, profiles=BUILTIN_PROFILES, prompt_tokens=PROMPT_TOKENS
+            PROFILE, worst, profiles=BUILTIN_PROFILES, prompt_tokens=PROMPT_TOKENS,
+            memo=worst_memo,
         ),
         _repeat_for(10_000),
     )
     print(f"{'10000*':>10} {worst50 * 1e3:>9.3f} {worst99 * 1e3:>9.3f} {'':>19} {'':>6} "
           f"{worst50 / 10_000 / per_candidate[100]:>16.2f}")
-    print("* every name distinct (worst case for the per-name caches)")
+    print("* every name distinct (worst case for the per-name memo)")
     ratio = per_candidate[10_000] / per_candidate[1_000]
     print(f"per-candidate cost 10,000 vs 1,000: {ratio:.2f} (≤ ~1.2 means linear)")
     record(

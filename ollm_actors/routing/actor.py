@@ -42,7 +42,7 @@ from ollm_actors.routing.messages import (
     SelectModel,
     SuitedProfiles,
 )
-from ollm_actors.routing.select import normalise_capabilities, select_model
+from ollm_actors.routing.select import ScoreMemo, normalise_capabilities, select_model
 from ollm_actors.vocab.database import load_builtin_database
 from ollm_actors.vocab.fit import suited_profiles
 from ollm_actors.vocab.names import model_key, parse_model_name
@@ -91,6 +91,9 @@ class RouterActor(Actor[RouterMessage]):
         self._fetched_at = 0.0
         self._decisions: dict[_DecisionKey, RouteDecision] = {}
         self._catalog: list[Candidate] | None = None
+        # Score parts are facts of a model's identity and a profile, never of the inventory's
+        # state, so the memo outlives every invalidation.
+        self._memo = ScoreMemo()
         # Set by a bus callback only when the inbox is too full to take an Invalidate.
         self._dirty = False
         self._hits = 0
@@ -174,6 +177,7 @@ class RouterActor(Actor[RouterMessage]):
                 routing_enabled=self._enabled,
                 default_model=self._default_model,
                 catalog=self._catalog_candidates(),
+                memo=self._memo,
             )
             if len(self._decisions) >= _MAX_DECISIONS:
                 self._decisions.clear()

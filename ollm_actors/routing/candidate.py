@@ -6,7 +6,6 @@ the limits layer's resolution; the selection rules read nothing else.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 
@@ -63,7 +62,6 @@ _SCALE = {"": 1.0, "k": 1e-6, "m": 1e-3, "b": 1.0, "t": 1e3}
 _RAW_COUNT_THRESHOLD = 1e5
 
 
-@functools.lru_cache(maxsize=1024)
 def parse_parameter_size(text: str) -> float | None:
     """Parse Ollama's ``parameter_size`` into billions of parameters.
 
@@ -90,7 +88,6 @@ def parse_parameter_size(text: str) -> float | None:
 _QUANT_RE = re.compile(r"^(?:I?Q|MXFP|FP|BF|F)(\d+)", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=256)
 def quantization_bits(text: str) -> int | None:
     """The nominal bits per weight of a quantization level (``Q4_K_M`` → 4, ``F16`` → 16,
     ``BF16`` → 16, ``IQ3_XXS`` → 3, ``MXFP4`` → 4), or ``None`` when it is not recognised."""

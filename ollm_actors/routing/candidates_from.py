@@ -8,26 +8,22 @@ database also yields *catalog* candidates (models that are not installed) so tha
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 
-from ollm_actors.errors import InvalidModelName
 from ollm_actors.inventory.types import InventorySnapshot, LoadedModel, ModelInfo
 from ollm_actors.limits.resolve import ModelLimits
 from ollm_actors.routing.candidate import Candidate
 from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.entries import ModelEntry
 from ollm_actors.vocab.names import model_key, parse_model_name
+from ollm_actors.vocab.pattern_names import pattern_name
 
 __all__ = (
     "build_candidates",
     "candidate_from",
     "candidate_from_limits",
     "catalog_candidates",
-    "catalog_name",
 )
-
-_GLOB = re.compile(r"[*?\[]")
 
 
 def candidate_from(
@@ -104,42 +100,17 @@ def build_candidates(
     return out
 
 
-def catalog_name(pattern: str, bases: Sequence[str] = ()) -> str | None:
-    """The model name a database ``pattern`` stands for, or None when it names no single
-    model one could pull.
-
-    The name is the pattern's literal part: ``qwen2.5-coder*`` → ``qwen2.5-coder``,
-    ``llama4:latest`` → itself; a glob inside the tag drops the tag (``phi3:*128k*`` →
-    ``phi3``). A catch-all whose literal base is a prefix of other database bases followed by
-    a letter or digit (``llama*`` beside ``llama2*``) covers a whole line of models, not one,
-    and gives None, as does a literal part Ollama's name grammar rejects. ``bases`` are the
-    literal bases of the whole database (see :func:`catalog_candidates`).
-    """
-    found = _GLOB.search(pattern)
-    if found is None:
-        literal = pattern
-    else:
-        literal = pattern[: found.start()]
-        if ":" in literal:
-            literal = literal.split(":", 1)[0]
-        elif pattern[found.start() :] == "*" and any(
-            other != literal and other.startswith(literal) and other[len(literal)].isalnum()
-            for other in bases
-        ):
-            return None
-    literal = literal.rstrip(":-._/")
-    if not literal:
-        return None
-    try:
-        return parse_model_name(literal).display
-    except InvalidModelName:
-        return None
-
-
-def _literal_base(pattern: str) -> str:
-    found = _GLOB.search(pattern)
-    literal = pattern if found is None else pattern[: found.start()]
-    return literal.split(":", 1)[0]
+def _covers_a_line(pattern: str, bases: Collection[str]) -> bool:
+    """True for a catch-all such as ``llama*`` whose stem other database names extend with a
+    letter or digit (``llama2``, ``llama3.1``): it stands for a whole line of models, so its
+    facts are the line's defaults, not those of the one model its stem names."""
+    stem = pattern[:-1]
+    if not pattern.endswith("*") or ":" in stem or any(c in stem for c in "*?["):
+        return False
+    return any(
+        other != stem and other.startswith(stem) and other[len(stem)].isalnum()
+        for other in bases
+    )
 
 
 def _catalog_candidate(name: str, entry: ModelEntry) -> Candidate:
@@ -163,16 +134,26 @@ def catalog_candidates(database: ModelDatabase) -> list[Candidate]:
     """One candidate per pullable model the database describes (host empty, not online),
     for the "would fit if pulled" suggestions of ``NoModelAvailable``.
 
-    The first entry that yields a name wins; entries naming no single model are skipped
-    (see :func:`catalog_name`).
+    Each entry's name is the one its pattern spells
+    (:func:`~ollm_actors.vocab.pattern_names.pattern_name`), in Ollama's display form. One
+    candidate per model, whatever its tags (``llama4*`` and ``llama4:scout*`` give one), so
+    that five suggestions name five models; the first entry that spells a model wins.
+    Entries that spell no name, and catch-alls that cover a whole line of models
+    (``llama*`` beside ``llama2*``), are skipped.
     """
-    bases = sorted({_literal_base(entry.pattern) for entry in database})
+    entries = list(database)
+    names = [pattern_name(entry.pattern) for entry in entries]
+    bases = {name.split(":", 1)[0] for name in names if name is not None}
     seen: set[str] = set()
     out: list[Candidate] = []
-    for entry in database:
-        name = catalog_name(entry.pattern, bases)
-        if name is None or model_key(name) in seen:
+    for entry, name in zip(entries, names, strict=True):
+        if name is None or _covers_a_line(entry.pattern, bases):
             continue
-        seen.add(model_key(name))
-        out.append(_catalog_candidate(name, entry))
+        parsed = parse_model_name(name)
+        # The key without its tag: host, namespace and model.
+        model = parsed.key.rsplit(":", 1)[0]
+        if model in seen:
+            continue
+        seen.add(model)
+        out.append(_catalog_candidate(parsed.display, entry))
     return out

@@ -25,7 +25,6 @@ stale                       −20 for an entry from an offline host's cached lis
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 
@@ -43,13 +42,16 @@ from ollm_actors.vocab.profiles import RoutingProfile
 __all__ = (
     "Rules",
     "add_dynamic_points",
+    "base_rank",
     "explain",
+    "family_part",
     "family_rank",
+    "quant_points",
     "reject",
     "rules_for",
     "score",
+    "size_points",
     "static_points",
-    "static_table",
 )
 
 FAMILY_TOP = 50.0
@@ -124,16 +126,20 @@ def _matches(text: str, family: str) -> bool:
     return len(text) == len(family) or not text[len(family)].isalpha()
 
 
-@functools.lru_cache(maxsize=16384)
-def family_rank(family: str, name: str, preferred: tuple[str, ...]) -> int | None:
+def base_rank(family: str, base: str, preferred: tuple[str, ...]) -> int | None:
     """The 0-based index in ``preferred`` (lower-cased families) of the first family that
-    matches the routing ``family`` or the model base of ``name``; ``None`` if none does."""
+    matches the routing ``family`` or the model ``base`` (lower-cased, as
+    :func:`~ollm_actors.vocab.names.model_base` gives it); ``None`` if none does."""
     fam = family.lower()
-    base = model_base(name)
     for index, wanted in enumerate(preferred):
         if _matches(fam, wanted) or _matches(base, wanted):
             return index
     return None
+
+
+def family_rank(family: str, name: str, preferred: tuple[str, ...]) -> int | None:
+    """:func:`base_rank` of the routing ``family`` and the model base of ``name``."""
+    return base_rank(family, model_base(name), preferred)
 
 
 def _family_points(rank: int, count: int) -> float:
@@ -142,7 +148,7 @@ def _family_points(rank: int, count: int) -> float:
     return FAMILY_TOP - FAMILY_SPAN * rank / (count - 1)
 
 
-def _size_points(small: bool, billions: float | None) -> float:
+def size_points(small: bool, billions: float | None) -> float:
     """Size fit for a small-model profile (``small``) or a mid-size one (otherwise)."""
     if billions is None:
         return 0.0
@@ -162,8 +168,8 @@ def _size_points(small: bool, billions: float | None) -> float:
     return 3.0 if billions < 3 else 1.0
 
 
-def _is_code_tuned(family: str, name: str) -> bool:
-    return "code" in family.lower() or "code" in model_base(name)
+def _is_code_tuned(family: str, base: str) -> bool:
+    return "code" in family.lower() or "code" in base
 
 
 def _window_points(rules: Rules, window: int) -> float:
@@ -173,7 +179,9 @@ def _window_points(rules: Rules, window: int) -> float:
     return min(WINDOW_MAX, 2.5 * math.log2(window / floor))
 
 
-def _quant_points(quantization: str) -> float:
+def quant_points(quantization: str) -> float:
+    """The quantization part of the score (``+3`` for 4–8 bit, ``-3`` for 16 bit and more,
+    0 otherwise or when unknown)."""
     bits = quantization_bits(quantization)
     if bits is None:
         return 0.0
@@ -182,78 +190,33 @@ def _quant_points(quantization: str) -> float:
     return -QUANT_BONUS if bits >= 16 else 0.0
 
 
-def _static_points(
-    name: str,
-    family: str,
-    parameter_size: str,
-    quantization: str,
-    size: int,
-    preferred: tuple[str, ...],
-    small: bool,
-    mid: bool,
-    code_tuned: bool,
-) -> float:
-    """The score parts that depend only on a model's identity and the profile's preferences
-    (memoised by :func:`static_points`, as a router scores the same inventory again and
-    again)."""
-    total = 0.0
-    if preferred:
-        rank = family_rank(family, name, preferred)
+def family_part(family: str, base: str, rules: Rules) -> tuple[float, bool]:
+    """The preferred-family points (0.0 when no preferred family matches) of a model with
+    the routing ``family`` and model ``base`` under ``rules``, and whether the code-tuned
+    bonus applies to it."""
+    points = 0.0
+    if rules.preferred:
+        rank = base_rank(family, base, rules.preferred)
         if rank is not None:
-            total += _family_points(rank, len(preferred))
-    if small or mid:
-        total += _size_points(
-            small, estimated_billions(parameter_size, quantization, size)
-        )
-    if code_tuned and _is_code_tuned(family, name):
-        total += CODE_TUNED_BONUS
-    if quantization:
-        total += _quant_points(quantization)
-    return total
+            points = _family_points(rank, len(rules.preferred))
+    return points, rules.code_tuned and _is_code_tuned(family, base)
 
 
-_StaticKey = tuple[str, str, str, str, int]
-# Static points by profile preferences, then by model identity. A plain dict lookup on a
-# 5-tuple costs less than an lru_cache call with nine arguments, and the hot loop of
-# ``select_model`` makes one per candidate. Bounded: a table is emptied when it grows past
-# the limit (a router's inventory rarely has more distinct models than that).
-_STATIC_LIMIT = 32768
-_static_tables: dict[tuple[tuple[str, ...], bool, bool, bool], dict[_StaticKey, float]] = {}
-
-
-def static_table(rules: Rules) -> dict[_StaticKey, float]:
-    """The memo of identity-only score parts for the preferences of ``rules``, keyed by
-    ``(name, family, parameter_size, quantization, size)``; fill it with
-    :func:`static_points`. Never waits; the returned dict is shared by every caller."""
-    prefs = (rules.preferred, rules.small, rules.mid, rules.code_tuned)
-    table = _static_tables.get(prefs)
-    if table is None:
-        if len(_static_tables) >= 256:
-            _static_tables.clear()
-        table = _static_tables[prefs] = {}
-    elif len(table) >= _STATIC_LIMIT:
-        table.clear()
-    return table
-
-
-def static_points(candidate: Candidate, rules: Rules, table: dict[_StaticKey, float]) -> float:
+def static_points(candidate: Candidate, rules: Rules) -> float:
     """The score parts of ``candidate`` that depend only on its identity and the profile's
-    preferences, memoised in ``table`` (from :func:`static_table` for the same ``rules``)."""
-    key = (
-        candidate.name,
-        candidate.family,
-        candidate.parameter_size,
-        candidate.quantization,
-        candidate.size,
-    )
-    points = table.get(key)
-    if points is None:
-        points = table[key] = _static_points(*key, *_prefs(rules))
-    return points
-
-
-def _prefs(rules: Rules) -> tuple[tuple[str, ...], bool, bool, bool]:
-    return (rules.preferred, rules.small, rules.mid, rules.code_tuned)
+    preferences: family, size, code-tuned, quantization, added in that order (a fast path
+    that sums the same parts in the same order gets the same float)."""
+    total, code_tuned = family_part(candidate.family, model_base(candidate.name), rules)
+    if rules.small or rules.mid:
+        total += size_points(
+            rules.small,
+            estimated_billions(candidate.parameter_size, candidate.quantization, candidate.size),
+        )
+    if code_tuned:
+        total += CODE_TUNED_BONUS
+    if candidate.quantization:
+        total += quant_points(candidate.quantization)
+    return total
 
 
 def add_dynamic_points(total: float, candidate: Candidate, rules: Rules) -> float:
@@ -273,16 +236,16 @@ def add_dynamic_points(total: float, candidate: Candidate, rules: Rules) -> floa
 
 def score(candidate: Candidate, rules: Rules) -> float:
     """The score of a candidate that passed :func:`reject` (higher is better)."""
-    points = static_points(candidate, rules, static_table(rules))
-    return add_dynamic_points(points, candidate, rules)
+    return add_dynamic_points(static_points(candidate, rules), candidate, rules)
 
 
 def explain(candidate: Candidate, rules: Rules) -> list[str]:
     """Sentences saying what earned ``candidate`` its :func:`score` under ``rules``."""
     out: list[str] = []
     name = candidate.name
+    base = model_base(name)
     count = len(rules.preferred)
-    rank = family_rank(candidate.family, name, rules.preferred) if count else None
+    rank = base_rank(candidate.family, base, rules.preferred) if count else None
     if rank is not None:
         out.append(
             f"{name} is a '{rules.preferred[rank]}'-family model, rank {rank + 1} of "
@@ -294,14 +257,14 @@ def explain(candidate: Candidate, rules: Rules) -> list[str]:
         out.append(f"the model database lists {name} for '{rules.profile}'")
     billions = estimated_billions(candidate.parameter_size, candidate.quantization, candidate.size)
     if (rules.small or rules.mid) and billions is not None:
-        points = _size_points(rules.small, billions)
+        points = size_points(rules.small, billions)
         band = "≤ 4B" if rules.small else "7–14B"
         verdict = "suits" if points >= SIZE_MAX - 1 else "is outside"
         out.append(
             f"its size ({billions:.3g}B parameters) {verdict} the {band} "
             f"'{rules.profile}' prefers"
         )
-    if rules.code_tuned and _is_code_tuned(candidate.family, name):
+    if rules.code_tuned and _is_code_tuned(candidate.family, base):
         out.append(f"{name} is tuned for code")
     if rules.wide_window and _window_points(rules, candidate.context_window) > 0:
         out.append(
@@ -310,7 +273,7 @@ def explain(candidate: Candidate, rules: Rules) -> list[str]:
         )
     if candidate.loaded:
         out.append(f"{name} is already loaded in memory on {candidate.host}")
-    points = _quant_points(candidate.quantization) if candidate.quantization else 0.0
+    points = quant_points(candidate.quantization) if candidate.quantization else 0.0
     if points > 0:
         out.append(f"{candidate.quantization} quantization runs faster than full precision")
     elif points < 0:

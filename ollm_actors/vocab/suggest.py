@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from ollm_actors.vocab.pattern_names import pattern_name
+
 __all__ = ("close_match", "close_matches", "pullable_names")
 
-_GLOB = "*?["
 # Below this similarity a word is not worth suggesting (difflib's usual cutoff).
 _CUTOFF = 0.6
 
@@ -56,16 +57,12 @@ def close_match(word: str, candidates: Iterable[str]) -> str | None:
 
 
 def pullable_names(patterns: Iterable[str]) -> list[str]:
-    """The model names the model database's glob ``patterns`` start with: what ``pull``
-    can be pointed at.
-
-    ``llama3.1*`` gives ``llama3.1``, ``llama4:scout*`` gives ``llama4:scout``; a pattern whose
-    literal part is shorter than two characters gives nothing. Order kept, duplicates dropped.
-    """
+    """The model names the model database's glob ``patterns`` spell
+    (:func:`~ollm_actors.vocab.pattern_names.pattern_name`): what ``pull`` can be pointed
+    at. Patterns that spell no name are skipped; order kept, duplicates dropped."""
     seen: dict[str, None] = {}
     for pattern in patterns:
-        cut = min((i for i in (pattern.find(c) for c in _GLOB) if i >= 0), default=len(pattern))
-        literal = pattern[:cut].rstrip(":-._/")
-        if len(literal) >= 2:
-            seen.setdefault(literal, None)
+        name = pattern_name(pattern)
+        if name is not None:
+            seen.setdefault(name, None)
     return list(seen)
