@@ -286,7 +286,13 @@ async def open_runtime(
 
             assert inventory is not None and limits is not None  # the closure adds them
             router_ref = await system.spawn(
-                lambda: RouterActor(settings=settings, bus=bus, inventory=inventory, limits=limits),
+                lambda: RouterActor(
+                    settings=settings,
+                    bus=bus,
+                    inventory=inventory,
+                    limits=limits,
+                    database=database,
+                ),
                 name="router",
                 restart=policy,
             )

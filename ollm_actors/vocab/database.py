@@ -207,9 +207,9 @@ class ModelDatabase:
         self._cached.cache_clear()
 
 
-@functools.cache
 def load_builtin_database() -> ModelDatabase:
-    """The database shipped with the package, loaded and validated once per process.
+    """The database shipped with the package, read and validated anew on each call: a
+    runtime reads it once and hands it to the actors that use it.
 
     Raises :class:`LimitsDataError` if the packaged file is invalid (a packaging bug).
     """
