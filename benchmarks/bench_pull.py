@@ -38,8 +38,8 @@ from ollm_actors.downloads.actor import DownloadsActor
 from ollm_actors.downloads.api import DownloadsAPI
 from ollm_actors.ollama.client import OllamaClient
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.runtime import RuntimeContext
 from ollm_actors.testing import hermetic_settings
+from ollm_actors.vocab.database import load_builtin_database
 
 MODEL = "llama3.2:3b"
 SMALL = 10_000
@@ -64,14 +64,19 @@ anyio.run(main, backend="asyncio")
 
 
 @asynccontextmanager
-async def downloads(url: str) -> AsyncIterator[tuple[RuntimeContext, DownloadsAPI]]:
+async def downloads(url: str) -> AsyncIterator[tuple[EventBus, DownloadsAPI]]:
+    """The downloads actor alone (no inventory listening to its events), as measured before."""
     settings = hermetic_settings([url], Path(tempfile.mkdtemp()) / "cache")
+    bus = EventBus()
+    database = load_builtin_database()
     async with HostPool([url]) as hosts, ActorSystem() as system:
-        ctx = RuntimeContext(
-            settings=settings, bus=EventBus(), hosts=hosts, cache_dir=None, clock=anyio.current_time
+        ref = await system.spawn(
+            lambda: DownloadsActor(
+                settings=settings, hosts=hosts, bus=bus, inventory=None, database=database
+            ),
+            name="downloads",
         )
-        ctx.refs["downloads"] = await system.spawn(lambda: DownloadsActor(ctx), name="downloads")
-        yield ctx, DownloadsAPI(ctx)
+        yield bus, DownloadsAPI(ref, hosts=hosts, bus=bus)
 
 
 async def forget(url: str) -> None:
@@ -80,13 +85,11 @@ async def forget(url: str) -> None:
         await client.delete(MODEL)
 
 
-def pipeline_reader(
-    ctx: RuntimeContext, api: DownloadsAPI
-) -> Callable[[str], Awaitable[int]]:
+def pipeline_reader(bus: EventBus, api: DownloadsAPI) -> Callable[[str], Awaitable[int]]:
     """A pull through an already running actor (setting the runtime up is not measured)."""
 
     async def pipeline(url: str) -> int:
-        async with ctx.bus.subscribe("pull.*") as events:
+        async with bus.subscribe("pull.*") as events:
             handle = await api.start_pull(MODEL)
             async for event in events:
                 if event.topic == "pull.done":
@@ -131,8 +134,8 @@ async def lines_per_cpu_second(
 async def peak_memory(url: str) -> int:
     tracemalloc.start()
     try:
-        async with downloads(url) as (ctx, api):
-            await pipeline_reader(ctx, api)(url)
+        async with downloads(url) as (bus, api):
+            await pipeline_reader(bus, api)(url)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -150,8 +153,8 @@ def child(steps: int) -> tuple[subprocess.Popen[str], str]:
 async def measure(fast: str, small: str, large: str) -> list[tuple[str, float, float, float]]:
     lines = await bare(fast)  # warm-up, and the line count of one full pull
     await forget(fast)
-    async with downloads(fast) as (ctx, api):
-        mine = await lines_per_cpu_second(pipeline_reader(ctx, api), fast, lines)
+    async with downloads(fast) as (bus, api):
+        mine = await lines_per_cpu_second(pipeline_reader(bus, api), fast, lines)
     ours = await lines_per_cpu_second(bare, fast, lines)
     theirs = await lines_per_cpu_second(official, fast, lines)
     small_peak = await peak_memory(small)
