@@ -68,11 +68,14 @@ async def downloads(url: str) -> AsyncIterator[tuple[EventBus, DownloadsAPI]]:
     """The downloads actor alone (no inventory listening to its events), as measured before."""
     settings = hermetic_settings([url], Path(tempfile.mkdtemp()) / "cache")
     bus = EventBus()
-    database = load_builtin_database()
     async with HostPool([url]) as hosts, ActorSystem() as system:
         ref = await system.spawn(
             lambda: DownloadsActor(
-                settings=settings, hosts=hosts, bus=bus, inventory=None, database=database
+                settings=settings,
+                hosts=hosts,
+                bus=bus,
+                inventory=None,
+                database=load_builtin_database,
             ),
             name="downloads",
         )

@@ -25,7 +25,7 @@ from ollm_actors.errors import ActorUnavailable
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.clock import Clock
-from ollm_actors.vocab.database import load_builtin_database
+from ollm_actors.vocab.database import OnFirstUse
 
 if TYPE_CHECKING:
     from ollm_actors.downloads.api import DownloadsAPI
@@ -225,8 +225,8 @@ async def open_runtime(
         as hosts,
         ActorSystem(clock=now) as system,
     ):
-        # Read once per runtime and shared: the limits, the suggestions, the catalogue.
-        database = await anyio.to_thread.run_sync(load_builtin_database)
+        # Read at most once per runtime, when first needed, and shared by every actor.
+        database = OnFirstUse()
         inventory: InventoryAPI | None = None
         limits: LimitsAPI | None = None
         downloads: DownloadsAPI | None = None

@@ -43,7 +43,7 @@ from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import ModelBusy, ModelNotFound, OllmError, PullCancelled, PullFailed
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.vocab.database import ModelDatabase
+from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.names import model_key
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
@@ -106,7 +106,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
         hosts: HostPool,
         bus: EventBus,
         inventory: InventoryAPI | None,
-        database: ModelDatabase,
+        database: DatabaseSource,
     ) -> None:
         """``inventory`` names what is installed for "did you mean" (else the host is
         asked); ``database`` what else is pullable."""

@@ -9,7 +9,7 @@ import anyio
 from ollm_actors.errors import OllmError
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.vocab.database import ModelDatabase
+from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.suggest import close_matches, pullable_names
 
 __all__ = ("installed_close_names", "pullable_close_names")
@@ -49,12 +49,12 @@ async def pullable_close_names(
     *,
     pool: HostPool,
     inventory: InventoryAPI | None,
-    database: ModelDatabase,
+    database: DatabaseSource,
 ) -> tuple[str, ...]:
     """Up to three pullable names close to ``model``: installed on ``host`` first, then
     the model database's names. Never raises an OllmError."""
     installed = await installed_close_names(model, host, pool=pool, inventory=inventory)
-    known = pullable_names(entry.pattern for entry in database)
+    known = pullable_names(entry.pattern for entry in database())
     shown = {name.casefold() for name in installed}
     more = [name for name in close_matches(model, known) if name.casefold() not in shown]
     return (*installed, *more)[:3]

@@ -58,7 +58,7 @@ from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.vocab.backoff import backoff_delay
 from ollm_actors.vocab.clock import Clock
-from ollm_actors.vocab.database import ModelDatabase
+from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.pull_events import PullEvent
 from ollm_actors.vocab.suggest import pullable_names
@@ -78,7 +78,7 @@ class InventoryActor(Actor[InventoryMessage]):
         hosts: HostPool,
         bus: EventBus,
         cache_dir: Path | None,
-        database: ModelDatabase,
+        database: DatabaseSource,
         clock: Clock,
         follow_pulls: bool = True,
     ) -> None:
@@ -96,7 +96,7 @@ class InventoryActor(Actor[InventoryMessage]):
         self._cache_dir = cache_dir
 
     def _pullable(self) -> list[str]:
-        return pullable_names(entry.pattern for entry in self._database)
+        return pullable_names(entry.pattern for entry in self._database())
 
     # life cycle ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import anyio
 import msgspec
 
 from ollm_actors.actors import Actor, InboxFull, Reply, handler
@@ -24,7 +25,7 @@ from ollm_actors.inventory.types import ModelDetails
 from ollm_actors.limits.messages import LimitsLearned, LookupLimits
 from ollm_actors.limits.resolve import ModelLimits, resolve_limits, server_facts_from_show
 from ollm_actors.ollama.pool import HostPool
-from ollm_actors.vocab.database import ModelDatabase
+from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.names import parse_model_name
 
 __all__ = ("LimitsActor",)
@@ -58,7 +59,7 @@ class LimitsActor(Actor[LimitsMessage]):
         hosts: HostPool,
         bus: EventBus,
         inventory: InventoryAPI | None,
-        database: ModelDatabase,
+        database: DatabaseSource,
     ) -> None:
         """``inventory`` supplies live facts; without it, limits come from ``database`` (and
         the overrides and defaults)."""
@@ -69,6 +70,8 @@ class LimitsActor(Actor[LimitsMessage]):
         self._inventory = inventory
 
     async def on_start(self) -> None:
+        # Every answer needs it: read it now, off the event loop.
+        self._db = await anyio.to_thread.run_sync(self._database)
         self._overrides = self._settings.limits.overrides
         self._resolved: dict[_Key, ModelLimits] = {}
         self._waiting: dict[_Key, list[Reply[ModelLimits]]] = {}
@@ -132,7 +135,7 @@ class LimitsActor(Actor[LimitsMessage]):
 
     def _resolve(self, name: str, details: ModelDetails | None) -> ModelLimits:
         if details is None:
-            return resolve_limits(name, database=self._database, overrides=self._overrides)
+            return resolve_limits(name, database=self._db, overrides=self._overrides)
         facts = server_facts_from_show(
             details.model_info, details.capabilities, details.family or None, details.digest
         )
@@ -149,7 +152,7 @@ class LimitsActor(Actor[LimitsMessage]):
             )
         return resolve_limits(
             name,
-            database=self._database,
+            database=self._db,
             overrides=self._overrides,
             server=facts,
             family=details.family or None,

@@ -43,7 +43,7 @@ from ollm_actors.routing.messages import (
     SuitedProfiles,
 )
 from ollm_actors.routing.select import ScoreMemo, normalise_capabilities, select_model
-from ollm_actors.vocab.database import ModelDatabase
+from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.fit import suited_profiles
 from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.suggest import close_matches
@@ -78,7 +78,7 @@ class RouterActor(Actor[RouterMessage]):
         bus: EventBus,
         inventory: InventoryAPI,
         limits: LimitsAPI,
-        database: ModelDatabase,
+        database: DatabaseSource,
     ) -> None:
         """``database`` supplies the models that would fit if pulled."""
         self._database = database
@@ -156,7 +156,7 @@ class RouterActor(Actor[RouterMessage]):
 
     def _catalog_candidates(self) -> list[Candidate]:
         if self._catalog is None:
-            self._catalog = catalog_candidates(self._database)
+            self._catalog = catalog_candidates(self._database())
         return self._catalog
 
     @handler

@@ -15,7 +15,7 @@ the most specific match (the order is written down in :mod:`ollm_actors.vocab.pa
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 
 import msgspec
@@ -30,7 +30,9 @@ from ollm_actors.vocab.patterns import PatternIndex, compile_pattern
 __all__ = (
     "BUILTIN_DATABASE_FILE",
     "DatabaseFile",
+    "DatabaseSource",
     "ModelDatabase",
+    "OnFirstUse",
     "load_builtin_database",
     "validate_entries",
 )
@@ -215,3 +217,22 @@ def load_builtin_database() -> ModelDatabase:
     """
     data = resources.files("ollm_actors.vocab").joinpath(BUILTIN_DATABASE_FILE).read_bytes()
     return ModelDatabase.from_json(data, source=f"ollm_actors/vocab/{BUILTIN_DATABASE_FILE}")
+
+
+#: how an actor gets the model database: called when the database is first needed
+DatabaseSource = Callable[[], ModelDatabase]
+
+
+class OnFirstUse:
+    """The built-in database, read on the first call and kept by this object (one per
+    runtime), so that a runtime whose commands never need it never reads it."""
+
+    __slots__ = ("_database",)
+
+    def __init__(self) -> None:
+        self._database: ModelDatabase | None = None
+
+    def __call__(self) -> ModelDatabase:
+        if self._database is None:
+            self._database = load_builtin_database()
+        return self._database

@@ -105,7 +105,6 @@ async def lone_inventory(
         HostPool(urls, connect_timeout=client_timeout, read_timeout=client_timeout) as pool,
         ActorSystem() as system,
     ):
-        database = load_builtin_database()
         clock = Clock(anyio.current_time)
         ref = await system.spawn(
             lambda: InventoryActor(
@@ -113,7 +112,7 @@ async def lone_inventory(
                 hosts=pool,
                 bus=bus,
                 cache_dir=cache,
-                database=database,
+                database=load_builtin_database,
                 clock=clock,
             ),
             name="inventory",

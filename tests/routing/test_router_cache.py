@@ -88,7 +88,7 @@ async def test_a_change_while_the_inbox_is_full_is_still_honoured(tmp_path: Path
                     bus=rt.events,
                     inventory=rt.models.inventory,
                     limits=rt.limits,
-                    database=load_builtin_database(),
+                    database=load_builtin_database,
                 ),
                 name="router",
                 inbox_size=1,
