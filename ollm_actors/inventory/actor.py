@@ -13,7 +13,8 @@
   answered from its cache at once, without waiting for it.
 * **Cache**: one file per host (:mod:`~ollm_actors.inventory.persist`), loaded in
   ``on_start`` (stale until the host confirms it) and rewritten in the background after each
-  change; ``cache.corrupt`` and ``cache.unwritable`` report problems, never raised.
+  change; ``cache.corrupt`` and ``cache.unwritable`` report problems, never raised, and
+  ``cache.writable`` the end of an outage (failed writes are retried with backoff).
 * **Events heard**: ``pull.*`` (to answer ``pulling`` and to refetch after ``pull.done``) and
   ``model.deleted`` (to drop the model at once).
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 import anyio
@@ -41,6 +42,7 @@ from ollm_actors.inventory.follow import follow_pulls
 from ollm_actors.inventory.hoststate import HostState
 from ollm_actors.inventory.messages import (
     CacheWriteFailed,
+    CacheWriteRecovered,
     Fetched,
     GetStatus,
     InventoryMessage,
@@ -54,6 +56,7 @@ from ollm_actors.inventory.messages import (
 from ollm_actors.inventory.pending import PendingFetch, after_all, answer_after
 from ollm_actors.inventory.persist import CacheKeeper
 from ollm_actors.inventory.types import HostOffline, HostOnline, ModelDetails
+from ollm_actors.inventory.writer import WriteFile, save_file
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.vocab.backoff import backoff_delay
@@ -81,12 +84,16 @@ class InventoryActor(Actor[InventoryMessage]):
         database: DatabaseSource,
         clock: Clock,
         follow_pulls: bool = True,
+        cache_write: WriteFile = save_file,
+        cache_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         """``database`` names what is pullable (for suggestions); ``clock`` gives the wall
         time of fetches and set-aside files (the actor's own ``now()`` is the same clock's
         monotonic reading). ``follow_pulls`` is false in a runtime without a downloads
         actor: no ``pull.*`` or ``model.deleted`` event can reach the bus then, so none is
-        listened for."""
+        listened for. ``cache_write`` and ``cache_sleep`` are the cache writer's seams (the
+        blocking write of one file, the wait before a retry): tests inject a failing disk
+        and a retry they trigger themselves."""
         self._database = database
         self._clock = clock
         self._follow_pulls = follow_pulls
@@ -94,6 +101,8 @@ class InventoryActor(Actor[InventoryMessage]):
         self._pool = hosts
         self._bus = bus
         self._cache_dir = cache_dir
+        self._cache_write = cache_write
+        self._cache_sleep = cache_sleep
 
     def _pullable(self) -> list[str]:
         return pullable_names(entry.pattern for entry in self._database())
@@ -117,6 +126,9 @@ class InventoryActor(Actor[InventoryMessage]):
             self._bus,
             lambda path, why: ref.tell(CacheWriteFailed(path, why)),
             self._clock,
+            recovered=lambda path: ref.tell(CacheWriteRecovered(path)),
+            write=self._cache_write,
+            sleep=self._cache_sleep,
         )
         for url, document in (await self._cache.load(self._pool.urls)).items():
             self._hosts[url].load(document)
@@ -267,6 +279,10 @@ class InventoryActor(Actor[InventoryMessage]):
     @handler
     async def _write_failed(self, msg: CacheWriteFailed) -> None:
         self._cache.write_failed(msg.path, msg.reason)
+
+    @handler
+    async def _write_recovered(self, msg: CacheWriteRecovered) -> None:
+        self._cache.write_recovered(msg.path)
 
     def _known_host(self, host: str) -> HostState | None:
         try:

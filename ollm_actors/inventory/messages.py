@@ -14,6 +14,7 @@ from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = (
     "CacheWriteFailed",
+    "CacheWriteRecovered",
     "FetchAnswer",
     "FetchKey",
     "FetchKind",
@@ -97,6 +98,12 @@ class CacheWriteFailed(msgspec.Struct, frozen=True, tag=True):
     reason: str
 
 
+class CacheWriteRecovered(msgspec.Struct, frozen=True, tag=True):
+    """Writing the cache file ``path`` succeeded again after a failure."""
+
+    path: str
+
+
 class PullSeen(msgspec.Struct, frozen=True, tag=True):
     """A ``pull.*`` event (``topic``) was published."""
 
@@ -119,6 +126,7 @@ InventoryMessage = (
     | Fetched
     | ProbeAnswered
     | CacheWriteFailed
+    | CacheWriteRecovered
     | PullSeen
     | ModelGone
 )

@@ -17,6 +17,7 @@ import msgspec
 
 __all__ = (
     "CacheUnwritable",
+    "CacheWritable",
     "HostOffline",
     "HostOnline",
     "HostStatus",
@@ -164,7 +165,14 @@ class InventoryChanged(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CacheUnwritable(msgspec.Struct, frozen=True, kw_only=True):
-    """Payload of ``cache.unwritable`` (published once): the inventory runs in memory only."""
+    """Payload of ``cache.unwritable`` (published once per outage): the inventory runs in
+    memory and retries the write with backoff."""
 
     path: str
     reason: str
+
+
+class CacheWritable(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of ``cache.writable``: a write succeeded after ``cache.unwritable``."""
+
+    path: str

@@ -3,6 +3,11 @@
 The actor encodes a document (fast) and hands the bytes over with :meth:`CacheWriter.submit`,
 which never waits; the writer task writes them through ``anyio.to_thread``. A newer document
 for a host replaces one not yet written, so a burst of changes costs one write.
+
+A failed write (disk full, permission denied, a file where the cache dir should be) is
+retried after :func:`~ollm_actors.vocab.backoff.backoff_delay`, with whatever document is
+the latest by then, until the disk recovers: one bad moment never ends caching for the life
+of the runtime.
 """
 
 from __future__ import annotations
@@ -15,20 +20,63 @@ from anyio.abc import TaskStatus
 
 from ollm_actors.inventory.cache import cache_path_for
 from ollm_actors.inventory.store import save_host_cache
+from ollm_actors.vocab.backoff import backoff_delay
 
-__all__ = ("CacheWriter",)
+__all__ = ("RETRY_INITIAL", "RETRY_MAX", "CacheWriter", "FailureReport", "WriteFile", "save_file")
 
 FailureReport = Callable[[str, str], Awaitable[None]]
+WriteFile = Callable[[Path, str, bytes, int], None]
+"""``write(directory, host, data, stamp)``: blocking, raises ``OSError``
+(:func:`~ollm_actors.inventory.store.save_host_cache` in production)."""
+
+RETRY_INITIAL = 1.0
+RETRY_MAX = 60.0
+
+
+def save_file(directory: Path, host: str, data: bytes, stamp: int) -> None:
+    """The production :data:`WriteFile`: :func:`~ollm_actors.inventory.store.save_host_cache`."""
+    save_host_cache(directory, host, data, stamp=stamp)
 
 
 class CacheWriter:
-    """Writes host cache documents to ``directory``; failures go to ``report(path, reason)``."""
+    """Writes host cache documents to ``directory``.
 
-    def __init__(self, directory: Path, report: FailureReport) -> None:
+    The first failure of an outage goes to ``report(path, reason)``; the first success after
+    it to ``recovered(path)`` (if given). In between, writes are retried after
+    ``backoff_delay(attempt, retry_initial, retry_max)`` seconds, waited with ``sleep``
+    (``anyio.sleep``; tests inject their own, to need no real waiting). ``write`` does the
+    blocking work (see :data:`WriteFile`); ``stamp()`` is the Unix time that names a corrupt
+    file found while writing.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        report: FailureReport,
+        *,
+        recovered: Callable[[str], Awaitable[None]] | None = None,
+        stamp: Callable[[], int] = lambda: 0,
+        write: WriteFile = save_file,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        retry_initial: float = RETRY_INITIAL,
+        retry_max: float = RETRY_MAX,
+    ) -> None:
         self._directory = directory
         self._report = report
+        self._recovered = recovered
+        self._stamp = stamp
+        self._write_file = write
+        self._sleep = sleep
+        self._retry_initial = retry_initial
+        self._retry_max = retry_max
         self._pending: dict[str, bytes] = {}
         self._wake = anyio.Event()
+        self._failures = 0
+
+    @property
+    def failing(self) -> bool:
+        """True from a failed write until the next successful one."""
+        return self._failures > 0
 
     def submit(self, host: str, data: bytes) -> None:
         """Queue ``data`` as the cache of ``host``. Never waits."""
@@ -36,10 +84,11 @@ class CacheWriter:
         self._wake.set()
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Write submitted documents until cancelled.
+        """Write submitted documents until cancelled, retrying failed ones with backoff.
 
         A write already in its thread finishes before cancellation takes effect, and each
-        write is atomic, so no file is ever half-written.
+        write is atomic, so no file is ever half-written. Cancellation during a backoff wait
+        leaves the document pending for :meth:`flush`.
         """
         task_status.started()
         while True:
@@ -49,15 +98,29 @@ class CacheWriter:
                 host = next(iter(self._pending))
                 data = self._pending[host]
                 failure = await self._write(host, data)
-                # Taken off only once written: a write cancelled before its thread started
-                # stays pending for flush().
-                if self._pending.get(host) is data:
-                    del self._pending[host]
-                if failure is not None:
+                if failure is None:
+                    # Taken off only once written: a write cancelled before its thread
+                    # started stays pending for flush().
+                    if self._pending.get(host) is data:
+                        del self._pending[host]
+                    if self._failures:
+                        self._failures = 0
+                        if self._recovered is not None:
+                            await self._recovered(_path_of(self._directory, host))
+                    continue
+                self._failures += 1
+                if self._failures == 1:
                     await self._report(*failure)
+                # To the back of the queue: a path only this host's file cannot use (a
+                # directory squatting it) must not keep the other hosts from being written.
+                self._pending[host] = self._pending.pop(host)
+                await self._sleep(
+                    backoff_delay(self._failures, self._retry_initial, self._retry_max)
+                )
 
     async def flush(self) -> list[tuple[str, str]]:
-        """Write everything still pending now; returns the ``(path, reason)`` of failures."""
+        """Write everything still pending now, once each (no retry: the runtime is stopping);
+        returns the ``(path, reason)`` of failures."""
         failures = []
         while self._pending:
             host = next(iter(self._pending))
@@ -68,8 +131,14 @@ class CacheWriter:
 
     async def _write(self, host: str, data: bytes) -> tuple[str, str] | None:
         try:
-            await anyio.to_thread.run_sync(save_host_cache, self._directory, host, data)
+            await anyio.to_thread.run_sync(
+                self._write_file, self._directory, host, data, self._stamp()
+            )
         except OSError as exc:
-            path = cache_path_for(self._directory, host)
-            return str(path), exc.strerror or str(exc)
+            return _path_of(self._directory, host), exc.strerror or str(exc)
         return None
+
+
+def _path_of(directory: Path, host: str) -> str:
+    """The path a report about ``host``'s cache file names."""
+    return str(cache_path_for(directory, host))

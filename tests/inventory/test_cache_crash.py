@@ -31,7 +31,9 @@ def stop(*args, **kwargs):
 os.fsync = stop
 os.replace = stop
 Path.replace = stop
-save_host_cache(Path(sys.argv[1]), sys.argv[2], b'{"format": 1, "new": "' + b"x" * 100000 + b'"}')
+host = sys.argv[2].encode()
+new = b'{"format": 1, "host": "' + host + b'", "fetched_at": "' + b"x" * 100000 + b'"}'
+save_host_cache(Path(sys.argv[1]), sys.argv[2], new)
 sys.stdout.write("finished\\n")
 """
 
@@ -40,7 +42,7 @@ sys.stdout.write("finished\\n")
 def test_a_crash_mid_write_leaves_the_old_cache_whole(tmp_path: Path) -> None:
     host = "http://gpu-box:11434"
     path = cache_path_for(tmp_path, host)
-    old = b'{"format": 1, "old": true}'
+    old = b'{"format": 1, "host": "http://gpu-box:11434", "fetched_at": "old"}'
     path.write_bytes(old)
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(tmp_path), host],
