@@ -131,6 +131,7 @@ class Actor(Generic[M]):
     """
 
     _ollm_table: ClassVar[dict[type, HandlerFn | None] | None] = None
+    _ollm_crash: Exception | None = None
 
     _ollm_cell: ActorCell
     _ollm_task_group: TaskGroup
@@ -195,8 +196,15 @@ class Actor(Generic[M]):
     async def on_stop(self) -> None:
         """Release what the actor holds. Runs shielded, with the system's stop timeout.
 
-        Child tasks are already cancelled when it runs; exceptions are logged and ignored.
+        Child tasks are already cancelled, and every unanswered ask of this incarnation has
+        been failed with ``ActorUnavailable``, when it runs; :attr:`crash` tells a restart
+        from a stop. Exceptions are logged and ignored.
         """
+
+    @property
+    def crash(self) -> Exception | None:
+        """The bug that ended this incarnation (read it in :meth:`on_stop`); None otherwise."""
+        return self._ollm_crash
 
     def start_soon(
         self,

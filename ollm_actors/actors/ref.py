@@ -6,12 +6,12 @@ from typing import Generic, TypeVar
 
 import anyio
 import msgspec
-from anyio.lowlevel import checkpoint
+from anyio.lowlevel import checkpoint, checkpoint_if_cancelled
 
 from ollm_actors.actors.cell import ActorCell, ActorStatistics
 from ollm_actors.actors.messages import Envelope, Request
 from ollm_actors.actors.reply import Reply
-from ollm_actors.errors import AskTimeout, InboxFull
+from ollm_actors.errors import ActorUnavailable, AskTimeout, InboxFull
 
 __all__ = ("ActorRef",)
 
@@ -78,6 +78,7 @@ class ActorRef(Generic[M]):
         """
         cell = self._cell
         if cell.state in _GONE:
+            await checkpoint_if_cancelled()
             raise cell.unavailable()
         reply: Reply[R] = Reply(anyio.Event())
         if timeout is None:
@@ -90,6 +91,12 @@ class ActorRef(Generic[M]):
         try:
             await self._put(envelope)
             return await reply.wait()
+        except ActorUnavailable:
+            # An actor stopping is usually the caller's own cancellation reaching the actor
+            # first; the caller must then see the cancellation, not a stray error that would
+            # escape its move_on_after as an exception group.
+            await checkpoint_if_cancelled()
+            raise
         finally:
             reply._abandon()
 
@@ -102,6 +109,7 @@ class ActorRef(Generic[M]):
             except anyio.WouldBlock:
                 await send.send(envelope)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            await checkpoint_if_cancelled()
             raise cell.unavailable() from None
         wake = cell.wake
         if wake is not None:

@@ -63,6 +63,12 @@ def crashes_exceed(crash_times: deque[float], now: float, policy: RestartPolicy)
     return len(crash_times) > policy.max_restarts
 
 
+def _brief(bug: BaseException, limit: int = 160) -> str:
+    """``Type: message``, cut short: a hostile peer can put megabytes into an exception."""
+    text = f"{type(bug).__name__}: {bug}" if str(bug) else type(bug).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _the_bug(exc: BaseException) -> Exception | None:
     """The first non-cancellation exception inside ``exc`` (which may be a group)."""
     if isinstance(exc, BaseExceptionGroup):
@@ -238,6 +244,7 @@ class ActorSystem:
             return bug
         outstanding: set[Reply[object]] = set()
         reason = "shutting down"
+        crash: Exception | None = None
         try:
             async with anyio.create_task_group() as task_group:
                 actor._ollm_bind(cell, task_group, outstanding, self._clock)
@@ -248,10 +255,14 @@ class ActorSystem:
             crash = _the_bug(exc)
             if crash is None:
                 raise
-            reason = f"restarting after a crash ({type(crash).__name__})"
+            reason = f"restarting after a crash ({_brief(crash)})"
+            actor._ollm_crash = crash
             return crash
         finally:
+            # Failed before on_stop, which may take up to the stop timeout: no asker waits on
+            # state that died. The crash travels as the cause, for callers that log it.
             error = ActorUnavailable(cell.name, reason)
+            error.__cause__ = crash
             current = cell.current
             cell.current = None
             if current is not None and current.reply is not None:

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 from collections import OrderedDict, deque
 from typing import Literal
 
-import anyio
 import msgspec
 
 from ollm_actors.actors.actor import Actor, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.actors.reply import Reply
 from ollm_actors.config.model import Settings
-from ollm_actors.downloads.job import JobOutcome, PullJob
+from ollm_actors.downloads.job import JobOutcome, PullBounds, PullJob
 from ollm_actors.downloads.lookup import installed_close_names, pullable_close_names
 from ollm_actors.downloads.messages import (
     CancelPull,
@@ -39,15 +39,24 @@ from ollm_actors.downloads.messages import (
     WaitPull,
 )
 from ollm_actors.downloads.progress import ProgressTracker
+from ollm_actors.downloads.pulls import Pull, brief, pull_key
 from ollm_actors.downloads.result import PullResult
-from ollm_actors.errors import ModelBusy, ModelNotFound, OllmError, PullCancelled, PullFailed
+from ollm_actors.errors import (
+    ActorCrashed,
+    ModelBusy,
+    ModelNotFound,
+    OllmError,
+    PullCancelled,
+    PullFailed,
+)
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.database import DatabaseSource
-from ollm_actors.vocab.names import model_key
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = ("DownloadsActor",)
+
+logger = logging.getLogger("ollm_actors.downloads")
 
 # Pull ids stay unique across restarts of the actor, so a handle never mistakes a new pull
 # of the same model for the one it joined.
@@ -55,42 +64,6 @@ _PULL_IDS = itertools.count(1)
 _OUTCOMES_KEPT = 4096
 
 Outcome = PullResult | OllmError
-
-
-def pull_key(model: str, host: str) -> str:
-    """The key two requests share a pull by: the host and the case-folded full name."""
-    return f"{host}\n{model_key(model)}"
-
-
-class _Pull:
-    """One pull's bookkeeping in the actor (not a message: it never leaves the actor)."""
-
-    __slots__ = (
-        "askers",
-        "cancelling",
-        "created",
-        "host",
-        "job",
-        "key",
-        "model",
-        "pull_id",
-        "scope",
-        "state",
-        "waiters",
-    )
-
-    def __init__(self, pull_id: int, model: str, host: str, key: str, job: PullJob) -> None:
-        self.pull_id = pull_id
-        self.model = model
-        self.host = host
-        self.key = key
-        self.job = job
-        self.state: Literal["queued", "running"] = "queued"
-        self.askers: set[int] = set()
-        self.waiters: dict[int, list[Reply[PullResult]]] = {}
-        self.scope = anyio.CancelScope()
-        self.cancelling = False
-        self.created = 0.0
 
 
 class DownloadsActor(Actor[DownloadsMessage]):
@@ -107,9 +80,11 @@ class DownloadsActor(Actor[DownloadsMessage]):
         bus: EventBus,
         inventory: InventoryAPI | None,
         database: DatabaseSource,
+        bounds: PullBounds | None = None,
     ) -> None:
         """``inventory`` names what is installed for "did you mean" (else the host is
-        asked); ``database`` what else is pullable."""
+        asked); ``database`` what else is pullable; ``bounds`` what one pull may cost."""
+        self._bounds = bounds if bounds is not None else PullBounds()
         self._database = database
         self._settings = settings
         self._pool = hosts
@@ -117,12 +92,34 @@ class DownloadsActor(Actor[DownloadsMessage]):
         self._inventory = inventory
 
     async def on_start(self) -> None:
-        self._pulls: dict[str, _Pull] = {}
-        self._by_id: dict[int, _Pull] = {}
-        self._queue: deque[_Pull] = deque()
+        self._pulls: dict[str, Pull] = {}
+        self._by_id: dict[int, Pull] = {}
+        self._queue: deque[Pull] = deque()
         self._running = 0
         self._outcomes: OrderedDict[int, Outcome] = OrderedDict()
-        self._asker_pull: dict[int, _Pull] = {}
+        self._asker_pull: dict[int, Pull] = {}
+
+    async def on_stop(self) -> None:
+        """End every pull of this incarnation with a terminal event, as the actor stops.
+
+        Handles wait for a terminal event on the bus, and the next incarnation starts with
+        no pulls: without this, ``PullHandle.progress()`` (and so ``ollm pull``) would wait
+        for ever after a restart. The pull tasks are already cancelled and the deferred
+        ``WaitPull`` replies already failed by the kernel; this only tells the bus.
+        """
+        pulls: dict[int, Pull] = getattr(self, "_by_id", {})
+        crash = self.crash
+        for pull in list(pulls.values()):
+            if crash is None:
+                self._finish(pull, "cancelled", pull.job.last, pull.job.last.attempt, None)
+                continue
+            reason = (
+                "the downloads actor restarted after a crash "
+                f"({type(crash).__name__}) while this pull was in flight"
+            )
+            failure = PullFailed(pull.model, pull.host, reason)
+            failure.__cause__ = crash
+            self._finish(pull, "failed", pull.job.last, pull.job.last.attempt, failure)
 
     # -- pulls ----------------------------------------------------------------------------
 
@@ -152,7 +149,10 @@ class DownloadsActor(Actor[DownloadsMessage]):
             bus=self._bus,
             clock=self.now,
             settings=self._settings.downloads,
-            tracker=ProgressTracker(msg.model, msg.host, now=now),
+            tracker=ProgressTracker(
+                msg.model, msg.host, now=now, max_layers=self._bounds.max_layers
+            ),
+            bounds=self._bounds,
             suggest=functools.partial(
                 pullable_close_names,
                 host=msg.host,
@@ -161,7 +161,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
                 database=self._database,
             ),
         )
-        pull = _Pull(pull_id, msg.model, msg.host, key, job)
+        pull = Pull(pull_id, msg.model, msg.host, key, job)
         pull.created = now
         pull.askers.add(asker)
         self._asker_pull[asker] = pull
@@ -192,12 +192,24 @@ class DownloadsActor(Actor[DownloadsMessage]):
             self._running += 1
             self.start_soon(self._run, pull, name=f"pull {pull.model} from {pull.host}")
 
-    async def _run(self, pull: _Pull) -> None:
+    async def _run(self, pull: Pull) -> None:
         """The pull's child task: runs the job in the pull's own scope, then reports."""
         job = pull.job
         outcome: JobOutcome | None = None
         with pull.scope:
-            outcome = await job.run()
+            try:
+                outcome = await job.run()
+            except Exception as bug:
+                # What a hostile server can provoke (RecursionError on deep JSON, MemoryError,
+                # a parser bug) fails this pull only: as a crash it would restart the actor,
+                # failing every other pull, and a host repeating it would exhaust the restart
+                # policy and bring the whole runtime down.
+                logger.warning("pull %s from %s: unexpected error", job.model, job.host,
+                               exc_info=bug)
+                reason = f"unexpected error while reading the pull: {brief(bug)}"
+                failure = PullFailed(job.model, job.host, reason)
+                failure.__cause__ = bug
+                outcome = JobOutcome("failed", job.last.attempt, failure)
         if outcome is None:
             ended = PullEnded(pull_id=pull.pull_id, status="cancelled", last=job.last, attempts=0)
         else:
@@ -221,7 +233,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
 
     def _finish(
         self,
-        pull: _Pull,
+        pull: Pull,
         status: Literal["done", "failed", "cancelled"],
         last: PullEvent,
         attempts: int,
@@ -360,6 +372,12 @@ class DownloadsActor(Actor[DownloadsMessage]):
             return
         except OllmError as exc:
             reply.fail(exc)
+            return
+        except Exception as bug:
+            # A host's malformed answer fails this delete, not the actor and its pulls.
+            logger.warning("delete %s on %s: unexpected error", msg.model, msg.host,
+                           exc_info=bug)
+            reply.fail(ActorCrashed(self.name, bug))
             return
         self._bus.publish("model.deleted", ModelDeleted(model=msg.model, host=msg.host))
         reply.send(None)

@@ -201,10 +201,12 @@ class PullHandle:
             await checkpoint()
             return self._outcome
         try:
-            if self._cancel_unsent:
-                await self._ref.tell(CancelPull(asker=self.asker))
-                self._cancel_unsent = False
             try:
+                # Inside the OllmError net: under a shielded aclose() the actor may already
+                # be gone, and an error raised here would replace the caller's cancellation.
+                if self._cancel_unsent:
+                    await self._ref.tell(CancelPull(asker=self.asker))
+                    self._cancel_unsent = False
                 outcome: PullResult | OllmError = await self._ref.ask(
                     WaitPull(asker=self.asker, model=self.model, host=self.host)
                 )

@@ -16,23 +16,56 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 import anyio
+import msgspec
 from anyio import CancelScope
 
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import DownloadSettings
-from ollm_actors.downloads.progress import ProgressTracker, PullProgress
+from ollm_actors.downloads.progress import DEFAULT_MAX_LAYERS, ProgressTracker, PullProgress
 from ollm_actors.errors import HostUnreachable, ModelNotFound, OllmError, PullFailed
 from ollm_actors.ollama.client import OllamaClient, PullLines
 from ollm_actors.ollama.types import PullLine
 from ollm_actors.vocab.backoff import backoff_delay
 from ollm_actors.vocab.pull_events import PullEvent, PullEventKind
 
-__all__ = ("DEFAULT_INTERVAL", "JobOutcome", "PullJob", "event_from")
+__all__ = (
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_INTERVAL",
+    "DEFAULT_MAX_LAYERS",
+    "DEFAULT_PROGRESS_DEADLINE",
+    "JobOutcome",
+    "PullBounds",
+    "PullJob",
+    "event_from",
+)
 
 #: seconds between two coalesced ``pull.progress`` events of one pull
 DEFAULT_INTERVAL = 0.1
 #: the server's words for a name the registry does not know
 UNKNOWN_MODEL = "file does not exist"
+#: seconds an attempt may go without its completed byte count advancing
+DEFAULT_PROGRESS_DEADLINE = 300.0
+#: seconds one attempt may take in all, however it progresses
+DEFAULT_ATTEMPT_TIMEOUT = 6 * 3600.0
+
+
+class PullBounds(msgspec.Struct, frozen=True, kw_only=True):
+    """What a pull may cost before it is given up, whatever the server keeps sending.
+
+    The stall timeout of the settings watches for *lines*; a server can keep sending lines
+    that never advance, or advance for ever, or name endless layers. ``progress_deadline``
+    ends an attempt whose completed byte count did not grow for that many seconds and
+    ``attempt_timeout`` one that ran that long (both retried, then failed, like a stall);
+    more than ``max_layers`` distinct digests fail the pull at once.
+    """
+
+    progress_deadline: float = DEFAULT_PROGRESS_DEADLINE
+    attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT
+    max_layers: int = DEFAULT_MAX_LAYERS
+
+    def __post_init__(self) -> None:
+        if self.progress_deadline <= 0 or self.attempt_timeout <= 0 or self.max_layers < 1:
+            raise ValueError("pull bounds must be positive")
 
 
 
@@ -90,6 +123,7 @@ class PullJob:
         tracker: ProgressTracker,
         suggest: Callable[[str], Awaitable[Sequence[str]]],
         interval: float = DEFAULT_INTERVAL,
+        bounds: PullBounds | None = None,
     ) -> None:
         self.pull_id = pull_id
         self.model = model
@@ -100,13 +134,15 @@ class PullJob:
         self.settings = settings
         self.tracker = tracker
         self.interval = interval
+        self.bounds = bounds if bounds is not None else PullBounds()
         self.key = f"{host} {model}"
         self.last: PullEvent = event_from("queued", tracker.snapshot(), pull_id)
         self._suggest = suggest
         # Written by the read loop and the watchdog, both tasks of this job.
         self._seen = 0
         self._tick = False
-        self._stalled = False
+        # Why the watchdog ended the attempt (None while it runs or if it did not).
+        self._stuck: str | None = None
 
     def publish_progress(self) -> None:
         """Publish the current figures as a coalesced ``pull.progress`` event. Never waits."""
@@ -161,7 +197,7 @@ class PullJob:
     async def _attempt(self) -> None:
         self._seen = 0
         self._tick = False
-        self._stalled = False
+        self._stuck = None
         error: OllmError | None = None
         async with anyio.create_task_group() as watch:
             watch.start_soon(self._watchdog, watch.cancel_scope)
@@ -175,19 +211,24 @@ class PullJob:
                 watch.cancel_scope.cancel()
         if error is not None:
             raise error
-        if self._stalled:
+        if self._stuck is not None:
             raise HostUnreachable(
                 self.host,
-                f"no progress line for {self.settings.stall_timeout:g} s",
+                self._stuck,
                 hint="the server stopped sending; the next attempt resumes where it stopped",
             )
 
     async def _watchdog(self, scope: CancelScope) -> None:
-        """Raise the publish flag every ``interval``; end the attempt after a silent stall."""
+        """Raise the publish flag every ``interval``; end the attempt when a bound is hit:
+        a silent stall, no byte advance within the progress deadline, the wall limit."""
         stall = self.settings.stall_timeout
-        period = min(self.interval, stall / 4)
+        deadline = self.bounds.progress_deadline
+        wall = self.bounds.attempt_timeout
+        period = min(self.interval, stall / 4, deadline / 4)
+        tracker = self.tracker
         seen = self._seen
-        quiet_since = self.clock()
+        started = quiet_since = advanced_at = self.clock()
+        completed = tracker.completed
         while True:
             await anyio.sleep(period)
             self._tick = True
@@ -195,9 +236,20 @@ class PullJob:
             if self._seen != seen:
                 seen, quiet_since = self._seen, now
             elif now - quiet_since >= stall:
-                self._stalled = True
-                scope.cancel()
-                return
+                self._stuck = f"no progress line for {stall:g} s"
+                break
+            if tracker.completed != completed:
+                completed, advanced_at = tracker.completed, now
+            elif now - advanced_at >= deadline:
+                self._stuck = (
+                    f"no byte of progress for {deadline:g} s "
+                    f"(progress deadline {deadline:g} s)"
+                )
+                break
+            if now - started >= wall:
+                self._stuck = f"the attempt hit its wall limit of {wall:g} s"
+                break
+        scope.cancel()
 
     async def _read(self, lines: PullLines) -> None:
         tracker = self.tracker
@@ -219,6 +271,13 @@ class PullJob:
                     feed(pending.status, layer, pending.total, pending.completed, now=clock())
                     pending = None
                 feed(line.status, digest, line.total, line.completed, now=clock())
+                if tracker.overflowed:
+                    raise PullFailed(
+                        self.model,
+                        self.host,
+                        f"the server named more than {self.bounds.max_layers} layers "
+                        f"(max layers per pull {self.bounds.max_layers})",
+                    )
                 layer = digest
                 if tracker.phase != phase:
                     phase = tracker.phase

@@ -11,7 +11,11 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ("PHASES", "Phase", "ProgressTracker", "PullProgress", "phase_of")
+__all__ = ("DEFAULT_MAX_LAYERS", "PHASES", "Phase", "ProgressTracker", "PullProgress", "phase_of")
+
+#: distinct layer digests one pull may announce; real models have a handful, so a server
+#: naming more is broken or hostile (each digest costs memory in the tracker)
+DEFAULT_MAX_LAYERS = 1000
 
 Phase = Literal["queued", "manifest", "downloading", "verifying", "writing", "success"]
 PHASES: tuple[Phase, ...] = ("queued", "manifest", "downloading", "verifying", "writing", "success")
@@ -61,7 +65,8 @@ class ProgressTracker:
 
     ``half_life`` is the time in seconds over which the rate's exponential smoothing forgets
     half of its past. Times are given by the caller (an injected clock), so tests need no real
-    waiting.
+    waiting. At most ``max_layers`` distinct digests are kept: lines of further ones are
+    ignored and set :attr:`overflowed`, which the pull turns into a failure.
     """
 
     __slots__ = (
@@ -70,22 +75,41 @@ class ProgressTracker:
         "_last_bytes",
         "_last_time",
         "_layers",
+        "_layers_done",
+        "_max_layers",
         "_rate",
+        "_total",
         "attempt",
         "host",
         "model",
+        "overflowed",
         "phase",
         "status",
     )
 
-    def __init__(self, model: str, host: str, *, now: float, half_life: float = 2.0) -> None:
+    def __init__(
+        self,
+        model: str,
+        host: str,
+        *,
+        now: float,
+        half_life: float = 2.0,
+        max_layers: int = DEFAULT_MAX_LAYERS,
+    ) -> None:
+        if max_layers < 1:
+            raise ValueError(f"max_layers must be at least 1, got {max_layers}")
         self.model = model
         self.host = host
         self.phase: Phase = "queued"
         self.status = "queued"
         self.attempt = 1
+        self.overflowed = False
+        self._max_layers = max_layers
         self._layers: dict[str, tuple[int, int]] = {}  # digest -> (completed, total)
+        # Kept up to date by feed(), so a snapshot costs the same for 1 layer as for 1,000.
         self._completed = 0
+        self._total = 0
+        self._layers_done = 0
         self._half_life = half_life
         self._rate: float | None = None
         self._last_time = now
@@ -107,11 +131,26 @@ class ProgressTracker:
             self.phase = phase
         self.status = status
         if digest and total:
-            done, _ = self._layers.get(digest, (0, total))
+            known = self._layers.get(digest)
+            if known is None:
+                if len(self._layers) >= self._max_layers:
+                    self.overflowed = True
+                    return
+                done, old_total, was_done = 0, 0, False
+            else:
+                done, old_total = known
+                was_done = done >= old_total
             new_done = max(done, min(completed or 0, total))
             self._completed += new_done - done
+            self._total += total - old_total
+            self._layers_done += (new_done >= total) - was_done
             self._layers[digest] = (new_done, total)
         self._update_rate(now)
+
+    @property
+    def completed(self) -> int:
+        """Bytes counted over every layer so far (never goes backwards)."""
+        return self._completed
 
     def retrying(self) -> None:
         """A new attempt starts (the bytes already counted stay counted)."""
@@ -134,7 +173,7 @@ class ProgressTracker:
         self._last_bytes = self._completed
 
     def snapshot(self) -> PullProgress:
-        total = sum(t for _, t in self._layers.values())
+        total = self._total
         rate = self._rate if self._rate and self._rate > 0 else None
         left = total - self._completed
         eta = (left / rate) if rate and self.phase == "downloading" else None
@@ -148,7 +187,7 @@ class ProgressTracker:
             completed=self._completed,
             total=total,
             layers=len(self._layers),
-            layers_done=sum(1 for d, t in self._layers.values() if d >= t),
+            layers_done=self._layers_done,
             rate=rate,
             eta=eta,
             attempt=self.attempt,

@@ -1,0 +1,56 @@
+"""A pull's bookkeeping inside the downloads actor, and the key pulls are shared by."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import anyio
+
+from ollm_actors.actors.reply import Reply
+from ollm_actors.downloads.job import PullJob
+from ollm_actors.downloads.result import PullResult
+from ollm_actors.vocab.names import model_key
+
+__all__ = ("Pull", "brief", "pull_key")
+
+
+def brief(bug: BaseException, limit: int = 160) -> str:
+    """``Type: message``, cut short: the message may echo megabytes a server sent."""
+    text = f"{type(bug).__name__}: {bug}" if str(bug) else type(bug).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def pull_key(model: str, host: str) -> str:
+    """The key two requests share a pull by: the host and the case-folded full name."""
+    return f"{host}\n{model_key(model)}"
+
+
+class Pull:
+    """One pull's bookkeeping in the actor (not a message: it never leaves the actor)."""
+
+    __slots__ = (
+        "askers",
+        "cancelling",
+        "created",
+        "host",
+        "job",
+        "key",
+        "model",
+        "pull_id",
+        "scope",
+        "state",
+        "waiters",
+    )
+
+    def __init__(self, pull_id: int, model: str, host: str, key: str, job: PullJob) -> None:
+        self.pull_id = pull_id
+        self.model = model
+        self.host = host
+        self.key = key
+        self.job = job
+        self.state: Literal["queued", "running"] = "queued"
+        self.askers: set[int] = set()
+        self.waiters: dict[int, list[Reply[PullResult]]] = {}
+        self.scope = anyio.CancelScope()
+        self.cancelling = False
+        self.created = 0.0
