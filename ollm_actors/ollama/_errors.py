@@ -7,6 +7,7 @@ use the host's credential-free display form only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,7 +16,25 @@ import httpx
 from ollm_actors.errors import HostUnreachable, OllmError, ProtocolError
 from ollm_actors.vocab.hosts import redact_url
 
-__all__ = ("HTTPX_ERRORS", "translate_error", "translate_errors")
+__all__ = ("HTTPX_ERRORS", "redact", "split_query", "translate_error", "translate_errors")
+
+# The query of a URL in a message: often a credential (``?token=...``), never needed there.
+_URL_QUERY = re.compile(r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s?#]*)\?[^\s#]*")
+
+
+def split_query(path: str) -> tuple[str, str]:
+    """A host's path prefix and the query written after it (``/ollama?token=x``).
+
+    ``OllamaHost`` keeps whatever follows the authority in ``path``; a query there is often a
+    credential, so it is sent as the query of every request and shown nowhere.
+    """
+    path, _, query = path.partition("#")[0].partition("?")
+    return path, query
+
+
+def redact(text: str) -> str:
+    """``text`` with URL credentials as ``***`` and URL queries left out."""
+    return _URL_QUERY.sub(r"\g<url>", redact_url(text))
 
 
 def translate_error(
@@ -72,5 +91,5 @@ def translate_errors(
 
 
 def _detail(exc: Exception) -> str:
-    text = redact_url(str(exc)).strip()
+    text = redact(str(exc)).strip()
     return text or type(exc).__name__

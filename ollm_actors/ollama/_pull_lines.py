@@ -6,14 +6,19 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import Self
 
 import httpx
-import msgspec
 
 from ollm_actors.errors import HostUnreachable, OllmError, ProtocolError, PullFailed
+from ollm_actors.ollama._bounds import (
+    DEFAULT_MAX_JSON_DEPTH,
+    MIB,
+    RawStream,
+    decode_json,
+    size_text,
+)
 from ollm_actors.ollama._errors import HTTPX_ERRORS
 from ollm_actors.ollama.types import PullLine, pull_line_decoder
 
@@ -21,9 +26,6 @@ __all__ = ("PullLines", "snippet")
 
 # How much of an undecodable answer an error quotes: enough to recognise it, not a dump.
 _SNIPPET = 80
-# A closed connection fails the next read; this bounds the resumes a stream that keeps
-# yielding buffered data (a mock, a proxy) may take before it gives up.
-_DRAIN_CHUNKS = 64
 
 
 def snippet(raw: bytes) -> str:
@@ -38,8 +40,9 @@ class PullLines:
     to and including the ``success`` line, then stops. Raises
     :class:`~ollm_actors.errors.PullFailed` on an ``{"error": ...}`` line,
     :class:`~ollm_actors.errors.ProtocolError` on an undecodable line (with its 1-based line
-    number) and :class:`~ollm_actors.errors.HostUnreachable` when the connection drops, stalls
-    beyond the read timeout, or closes before ``success``. Obtain it from
+    number; also for a line longer than ``max_line_bytes`` or JSON nested deeper than
+    ``max_depth``) and :class:`~ollm_actors.errors.HostUnreachable` when the connection
+    drops, stalls beyond the read timeout, or closes before ``success``. Obtain it from
     ``OllamaClient.pull``; the stream is closed when that block exits.
 
     ``translate(exc, endpoint)`` turns an httpx exception met while reading into the client's
@@ -52,15 +55,16 @@ class PullLines:
         model: str,
         host: str,
         translate: Callable[[Exception, str], OllmError],
+        *,
+        max_line_bytes: int = MIB,
+        max_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
-        self._response = response
+        self._stream = RawStream(response)
         self._model = model
         self._host = host
         self._translate = translate
-        self._chunks = response.aiter_raw()
-        # Whether the chunk iterator was ever resumed / ran to its end (see aclose).
-        self._started = False
-        self._exhausted = False
+        self._max_line = max_line_bytes
+        self._max_depth = max_depth
         self._pending: list[bytes] = []
         self._index = 0
         self._partial = b""
@@ -87,41 +91,54 @@ class PullLines:
                 raise StopAsyncIteration
             if self._finished:
                 raise HostUnreachable(self._host, "connection closed before the pull finished")
-            # Read the next chunk here rather than in a helper coroutine: this is the hot path.
-            self._started = True
             try:
-                chunk = await self._chunks.__anext__()
-            except StopAsyncIteration:
-                self._exhausted = self._finished = True
+                chunk = await self._stream.next()
+            except HTTPX_ERRORS as exc:
+                raise self._translate(exc, "/api/pull") from exc
+            if chunk is None:
+                self._finished = True
                 # A last line without its newline still counts.
                 self._pending, self._index = [self._partial], 0
                 self._partial = b""
                 continue
-            except HTTPX_ERRORS as exc:
-                # The failure unwound the whole reader chain (see aclose).
-                self._exhausted = True
-                raise self._translate(exc, "/api/pull") from exc
-            except BaseException:
-                self._exhausted = True
-                raise
             # Split on newlines ourselves: bytes in, bytes out, no text decoding.
             lines = chunk.split(b"\n")
             if self._partial:
                 lines[0] = self._partial + lines[0]
             self._partial = lines.pop()
+            # A line that never ends must not grow past its bound while we wait for its end.
+            if len(self._partial) > self._max_line:
+                self._line_number += len(lines) + 1
+                raise self._too_long(self._partial)
             self._pending, self._index = lines, 0
 
+    def _too_long(self, raw: bytes) -> ProtocolError:
+        return ProtocolError(
+            self._host,
+            "/api/pull",
+            f"progress line longer than {size_text(self._max_line)} (limit max_pull_line_bytes)",
+            line=self._line_number,
+            snippet=snippet(raw),
+        )
+
+    def _fail(self, raw: bytes, reason: str) -> ProtocolError:
+        return ProtocolError(
+            self._host,
+            "/api/pull",
+            f"not a pull progress line: {reason}",
+            line=self._line_number,
+            snippet=snippet(raw),
+        )
+
     def _decode(self, raw: bytes) -> PullLine:
-        try:
-            line = pull_line_decoder.decode(raw)
-        except msgspec.MsgspecError as exc:
-            raise ProtocolError(
-                self._host,
-                "/api/pull",
-                f"not a pull progress line: {exc}",
-                line=self._line_number,
-                snippet=snippet(raw),
-            ) from None
+        if len(raw) > self._max_line:
+            raise self._too_long(raw)
+        line = decode_json(
+            pull_line_decoder,
+            raw,
+            max_depth=self._max_depth,
+            fail=lambda reason: self._fail(raw, reason),
+        )
         if line.error is not None:
             raise PullFailed(self._model, self._host, reason=line.error)
         if line.status == "success":
@@ -130,24 +147,9 @@ class PullLines:
         return line
 
     async def aclose(self) -> None:
-        """Close the HTTP stream and finish every reader under it. Idempotent; never raises
-        an httpx exception (a failure to close is no news to someone who is done).
-
-        httpx reads through a chain of nested async generators; closing only the outermost
-        would leave the inner ones to the garbage collector (trio warns about each). So the
-        connection is closed first, then the chain is resumed once: the read on the closed
-        connection fails inside the innermost generator and unwinds all of them.
-        """
+        """Close the HTTP stream and finish every reader under it (see ``RawStream``).
+        Idempotent; never raises an httpx exception."""
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(*HTTPX_ERRORS):
-            await self._response.aclose()
-        if self._started and not self._exhausted:
-            with contextlib.suppress(*HTTPX_ERRORS, StopAsyncIteration):
-                for _ in range(_DRAIN_CHUNKS):
-                    await self._chunks.__anext__()
-        closer = getattr(self._chunks, "aclose", None)
-        if closer is not None:
-            with contextlib.suppress(*HTTPX_ERRORS):
-                await closer()
+        await self._stream.aclose()

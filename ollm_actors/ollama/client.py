@@ -9,7 +9,7 @@ lines are read by :class:`PullLines` (defined in ``_pull_lines``, importable fro
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from types import TracebackType
 from typing import Self, TypeVar
@@ -19,7 +19,26 @@ import httpx
 import msgspec
 
 from ollm_actors.errors import ModelNotFound, OllmError, ProtocolError, ServerError
-from ollm_actors.ollama._errors import HTTPX_ERRORS, translate_error, translate_errors
+from ollm_actors.ollama._bounds import (
+    DEFAULT_MAX_ERROR_BYTES,
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_PS_BYTES,
+    DEFAULT_MAX_PULL_LINE_BYTES,
+    DEFAULT_MAX_SHOW_BYTES,
+    DEFAULT_MAX_TAGS_BYTES,
+    DEFAULT_MAX_VERSION_BYTES,
+    RawStream,
+    decode_json,
+    read_body,
+    size_text,
+)
+from ollm_actors.ollama._errors import (
+    HTTPX_ERRORS,
+    redact,
+    split_query,
+    translate_error,
+    translate_errors,
+)
 from ollm_actors.ollama._pull_lines import PullLines, snippet
 from ollm_actors.ollama.types import (
     DeleteRequest,
@@ -35,7 +54,7 @@ from ollm_actors.ollama.types import (
     tags_decoder,
     version_decoder,
 )
-from ollm_actors.vocab.hosts import OllamaHost, parse_host, redact_url
+from ollm_actors.vocab.hosts import OllamaHost, parse_host
 from ollm_actors.vocab.names import parse_model_name
 
 __all__ = ("OllamaClient", "PullLines")
@@ -68,6 +87,18 @@ class OllamaClient:
     ``Authorization: Bearer``; otherwise credentials in the URL are sent as HTTP Basic.
     ``transport`` replaces the network (tests pass ``httpx.MockTransport``). Environment proxy
     settings are ignored: Ollama servers are reached directly.
+
+    A query in the host URL (``https://h/ollama?token=abc``) is sent with every request
+    (``/ollama/api/tags?token=abc``) and never shown: :attr:`display` leaves it out.
+
+    The bounds let a hostile or broken server cost one failed request (a ProtocolError naming
+    the bound), never memory or stack; bodies are streamed and abandoned at their bound:
+    ``max_tags_bytes`` (64 MiB; 5,000 models take ~3 MiB), ``max_show_bytes`` (8 MiB),
+    ``max_ps_bytes`` (8 MiB), ``max_version_bytes`` (64 KiB; also ``GET /``) bound the body of
+    their endpoint; ``max_error_bytes`` (64 KiB) is what is read of an answer with status
+    >= 300 (cut there, so its ServerError still comes) or of delete's empty success;
+    ``max_pull_line_bytes`` (1 MiB; real ones ~150 B) bounds one NDJSON line of a pull and
+    ``max_json_depth`` (64; Ollama's ~8) the nesting of any JSON answer or line.
     """
 
     def __init__(
@@ -78,16 +109,37 @@ class OllamaClient:
         read_timeout: float = 30.0,
         api_key: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_tags_bytes: int = DEFAULT_MAX_TAGS_BYTES,
+        max_show_bytes: int = DEFAULT_MAX_SHOW_BYTES,
+        max_ps_bytes: int = DEFAULT_MAX_PS_BYTES,
+        max_version_bytes: int = DEFAULT_MAX_VERSION_BYTES,
+        max_error_bytes: int = DEFAULT_MAX_ERROR_BYTES,
+        max_pull_line_bytes: int = DEFAULT_MAX_PULL_LINE_BYTES,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         self.host = parse_host(host) if isinstance(host, str) else host
+        self._path, self._query = split_query(self.host.path)
+        #: The host for messages: credentials as ``***``, no query.
+        self.display = split_query(self.host.display)[0]
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        # (limit, the parameter that sets it) per endpoint, so a message can name both.
+        self._limits: dict[str, tuple[int, str]] = {
+            "/api/tags": (max_tags_bytes, "max_tags_bytes"),
+            "/api/show": (max_show_bytes, "max_show_bytes"),
+            "/api/ps": (max_ps_bytes, "max_ps_bytes"),
+            "/api/version": (max_version_bytes, "max_version_bytes"),
+            "/": (max_version_bytes, "max_version_bytes"),
+        }
+        self.max_error_bytes = max_error_bytes
+        self.max_pull_line_bytes = max_pull_line_bytes
+        self.max_json_depth = max_json_depth
         self._api_key = api_key
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
-        return f"OllamaClient({self.host.display!r})"
+        return f"OllamaClient({self.display!r})"
 
     async def __aenter__(self) -> Self:
         if self._http is not None:
@@ -96,6 +148,9 @@ class OllamaClient:
             "Accept": "application/json",
             "Content-Type": "application/json",
             "User-Agent": _USER_AGENT,
+            # Bodies are read raw so the bounds count what is held; a compressed answer would
+            # hide its size (a gzip bomb) until decompressed.
+            "Accept-Encoding": "identity",
         }
         authorization = f"Bearer {self._api_key}" if self._api_key else self.host.auth
         if authorization is not None:
@@ -105,7 +160,9 @@ class OllamaClient:
         # unverified): _check_status names the new address instead.
         secure = self.host.scheme == "https"
         self._http = httpx.AsyncClient(
-            base_url=self.host.url,
+            # host.url minus the query, which goes after the API path instead.
+            base_url=self.host.url.removesuffix(self.host.path) + self._path,
+            params=httpx.QueryParams(self._query),
             headers=headers,
             timeout=httpx.Timeout(
                 connect=self.connect_timeout,
@@ -144,7 +201,7 @@ class OllamaClient:
     def _translate(self, exc: Exception, endpoint: str) -> OllmError:
         return translate_error(
             exc,
-            self.host.display,
+            self.display,
             endpoint,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
@@ -152,7 +209,7 @@ class OllamaClient:
 
     def _translating(self, endpoint: str) -> AbstractContextManager[None]:
         return translate_errors(
-            self.host.display,
+            self.display,
             endpoint,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
@@ -163,11 +220,41 @@ class OllamaClient:
     ) -> bytes:
         client = self._client
         with self._translating(endpoint):
-            response = await client.request(method, endpoint, content=body)
-        self._check_status(
-            response.status_code, response.content, endpoint, model, response.headers
+            request = client.build_request(method, endpoint, content=body)
+            response = await client.send(request, stream=True)
+        stream = RawStream(response)
+        try:
+            if response.status_code >= 300 or endpoint not in self._limits:
+                error_body = await self._read_error(stream, endpoint)
+                self._check_status(
+                    response.status_code, error_body, endpoint, model, response.headers
+                )
+                return error_body
+            limit, name = self._limits[endpoint]
+
+            def too_large() -> ProtocolError:
+                return ProtocolError(
+                    self.display,
+                    endpoint,
+                    f"answer of {endpoint} is larger than {size_text(limit)} (limit {name})",
+                )
+
+            self._check_encoding(endpoint, response.headers)
+            return await read_body(
+                stream, limit, too_large=too_large, translate=self._translator(endpoint)
+            )
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
+                await stream.aclose()
+
+    def _translator(self, endpoint: str) -> Callable[[Exception], OllmError]:
+        return lambda exc: self._translate(exc, endpoint)
+
+    async def _read_error(self, stream: RawStream, endpoint: str) -> bytes:
+        # Cut, not refused: the status is the news, the body only its explanation.
+        return await read_body(
+            stream, self.max_error_bytes, too_large=None, translate=self._translator(endpoint)
         )
-        return response.content
 
     def _check_status(
         self,
@@ -180,27 +267,31 @@ class OllamaClient:
         if 300 <= status < 400:
             location = headers.get("location", "elsewhere") if headers is not None else "elsewhere"
             raise ServerError(
-                self.host.display,
+                self.display,
                 endpoint,
                 status,
-                f"redirected to {redact_url(location)}; use that address as the host",
+                f"redirected to {redact(location)}; use that address as the host",
             )
         if status < 400:
             return
         if status == 404 and model is not None:
-            raise ModelNotFound(model, self.host.display)
-        raise ServerError(self.host.display, endpoint, status, _error_text(body))
+            raise ModelNotFound(model, self.display)
+        raise ServerError(self.display, endpoint, status, _error_text(body))
+
+    def _check_encoding(self, endpoint: str, headers: httpx.Headers) -> None:
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise ProtocolError(
+                self.display,
+                endpoint,
+                f"answer compressed with {encoding!r} although only 'identity' was accepted",
+            )
 
     def _decode(self, decoder: msgspec.json.Decoder[_T], body: bytes, endpoint: str) -> _T:
-        try:
-            return decoder.decode(body)
-        except msgspec.MsgspecError as exc:
-            raise ProtocolError(
-                self.host.display,
-                endpoint,
-                f"unexpected JSON: {exc}",
-                snippet=snippet(body),
-            ) from None
+        def fail(reason: str) -> ProtocolError:
+            return ProtocolError(self.display, endpoint, reason, snippet=snippet(body))
+
+        return decode_json(decoder, body, max_depth=self.max_json_depth, fail=fail)
 
     async def version(self) -> str:
         """The server's version string (``GET /api/version``).
@@ -278,19 +369,30 @@ class OllamaClient:
             )
             response = await client.send(request, stream=True)
         lines: PullLines | None = None
+        stream: RawStream | None = None
         try:
             if response.status_code >= 300:
-                with self._translating("/api/pull"):
-                    error_body = await response.aread()
+                stream = RawStream(response)
+                error_body = await self._read_error(stream, "/api/pull")
                 self._check_status(
                     response.status_code, error_body, "/api/pull", model, response.headers
                 )
-            lines = PullLines(response, model, self.host.display, self._translate)
+            self._check_encoding("/api/pull", response.headers)
+            lines = PullLines(
+                response,
+                model,
+                self.display,
+                self._translate,
+                max_line_bytes=self.max_pull_line_bytes,
+                max_depth=self.max_json_depth,
+            )
             yield lines
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
                 if lines is not None:
                     await lines.aclose()
+                elif stream is not None:
+                    await stream.aclose()
                 else:
                     with contextlib.suppress(*HTTPX_ERRORS):
                         await response.aclose()

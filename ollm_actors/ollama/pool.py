@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from functools import partial
 from types import TracebackType
 from typing import Self
 
 from ollm_actors.errors import InvalidHost
+from ollm_actors.ollama._bounds import (
+    DEFAULT_MAX_ERROR_BYTES,
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_PS_BYTES,
+    DEFAULT_MAX_PULL_LINE_BYTES,
+    DEFAULT_MAX_SHOW_BYTES,
+    DEFAULT_MAX_TAGS_BYTES,
+    DEFAULT_MAX_VERSION_BYTES,
+)
+from ollm_actors.ollama._errors import split_query
 from ollm_actors.ollama.client import OllamaClient
 from ollm_actors.vocab.hosts import OllamaHost, parse_host
 
@@ -15,9 +26,11 @@ __all__ = ("HostPool",)
 
 
 class HostPool:
-    """The clients of every host, keyed by the host's display URL (credentials redacted).
+    """The clients of every host, keyed by the host's display URL (credentials redacted, the
+    query left out: it may hold a token).
 
-    The first host is the default one. Use as an async context manager: every client's
+    The first host is the default one. The bounds (``max_*``) are passed to every client;
+    :class:`OllamaClient` documents them. Use as an async context manager: every client's
     connection pool is closed on exit, also on cancellation.
     """
 
@@ -27,16 +40,33 @@ class HostPool:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        max_tags_bytes: int = DEFAULT_MAX_TAGS_BYTES,
+        max_show_bytes: int = DEFAULT_MAX_SHOW_BYTES,
+        max_ps_bytes: int = DEFAULT_MAX_PS_BYTES,
+        max_version_bytes: int = DEFAULT_MAX_VERSION_BYTES,
+        max_error_bytes: int = DEFAULT_MAX_ERROR_BYTES,
+        max_pull_line_bytes: int = DEFAULT_MAX_PULL_LINE_BYTES,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         if not hosts:
             raise InvalidHost("", "no Ollama host configured")
         parsed: dict[str, OllamaHost] = {}
         for text in hosts:
             host = parse_host(text)
-            parsed.setdefault(host.display, host)
+            parsed.setdefault(_key(host), host)
         self._hosts = parsed
-        self._connect_timeout = connect_timeout
-        self._read_timeout = read_timeout
+        self._make = partial(
+            OllamaClient,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_tags_bytes=max_tags_bytes,
+            max_show_bytes=max_show_bytes,
+            max_ps_bytes=max_ps_bytes,
+            max_version_bytes=max_version_bytes,
+            max_error_bytes=max_error_bytes,
+            max_pull_line_bytes=max_pull_line_bytes,
+            max_json_depth=max_json_depth,
+        )
         self._clients: dict[str, OllamaClient] = {}
         self._stack = AsyncExitStack()
 
@@ -57,10 +87,10 @@ class HostPool:
         """
         if host is None:
             return self.default
-        display = parse_host(host).display
+        display = _key(parse_host(host))
         if display not in self._hosts:
             known = ", ".join(self._hosts)
-            raise InvalidHost(host, f"not one of the configured hosts ({known})")
+            raise InvalidHost(display, f"not one of the configured hosts ({known})")
         return display
 
     def client(self, host: str | None = None) -> OllamaClient:
@@ -70,11 +100,7 @@ class HostPool:
     async def __aenter__(self) -> Self:
         async with AsyncExitStack() as stack:
             for display, host in self._hosts.items():
-                client = OllamaClient(
-                    host,
-                    connect_timeout=self._connect_timeout,
-                    read_timeout=self._read_timeout,
-                )
+                client = self._make(host)
                 self._clients[display] = await stack.enter_async_context(client)
             self._stack = stack.pop_all()
         return self
@@ -87,3 +113,7 @@ class HostPool:
     ) -> None:
         self._clients.clear()
         await self._stack.aclose()
+
+
+def _key(host: OllamaHost) -> str:
+    return split_query(host.display)[0]
