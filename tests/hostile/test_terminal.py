@@ -1,7 +1,8 @@
 """A hostile server cannot drive the terminal through `ollm`: `ollm` runs as a process against
 the emulator, whose model names, facts, licence and error texts carry a window-title OSC, a
 clipboard OSC 52, a clear-screen CSI and 8-bit C1 controls; nothing of them may reach stdout
-or stderr (and ``--json`` keeps them, escaped)."""
+or stderr (and ``--json`` keeps them, escaped). Texts the emulator cannot send (a pull's
+status lines) or that never reach a renderer through it are given to the renderers directly."""
 
 from __future__ import annotations
 
@@ -139,9 +140,17 @@ async def test_pull_failure(ollm: Ollm, host: str) -> None:
     async with run_emulator(EmulatorState.empty()) as emu:
         emu.state.inject(Fault(kind="error_line", after_lines=2, times=-1, message=HOSTILE))
         run = await ollm.run("pull", "phi3:mini", "--host", emu.url, env=_ONE_QUICK_RETRY)
+        as_json = await ollm.run(
+            "pull", "phi3:mini", "--json", "--host", emu.url, env=_ONE_QUICK_RETRY
+        )
     assert run.code == 1
     _clean(run)
     assert "fake" in run.one_error()
+    assert as_json.code == 1
+    _clean(as_json)
+    last = msgspec.json.decode(as_json.out.splitlines()[-1], type=dict[str, object])
+    assert last["event"] == "failed"
+    assert "\x9b2J" in str(last["error"])  # escaped on the wire, the server's text decoded
 
 
 async def test_json_keeps_the_text_escaped(ollm: Ollm, host: str) -> None:
@@ -221,3 +230,77 @@ def test_pull_views_print_the_server_status_safely(
     assert "fake" in captured.err, captured.err
     # rich markup in a status is text, not a style
     assert view == "plain" or "[bold]" in captured.err, captured.err
+
+
+def _assert_safe(text: str) -> None:
+    found = _FORBIDDEN.search(text)
+    assert found is None, f"holds {found.group()!r}: {text!r}"
+
+
+def test_limits_and_route_renderers() -> None:
+    # The emulator's names and families do not reach these two renderers (the router skips
+    # names outside the grammar, the limits come from the database): fed to them directly.
+    from ollm_actors.cli.limits_cmd import limits_lines
+    from ollm_actors.cli.route_cmd import render_decision
+    from ollm_actors.limits.resolve import LimitsSource, LimitsSources, ModelLimits
+    from ollm_actors.routing.decision import CandidateScore, RouteDecision
+    from ollm_actors.vocab.entries import Capabilities
+
+    source: LimitsSource = "server"
+    limits = ModelLimits(
+        model=EVIL_NAME,
+        family=f"llama{HOSTILE}",
+        context_window=8192,
+        max_output_tokens=2048,
+        capabilities=Capabilities(completion=True),
+        profiles=(f"chat{TITLE}",),
+        matched_pattern=f"evil{CLEAR}*",
+        source=source,
+        sources=LimitsSources(
+            context_window=source,
+            max_output_tokens=source,
+            capabilities=source,
+            family=source,
+            profiles=source,
+        ),
+    )
+    decision = RouteDecision(
+        profile="general",
+        requested_profile="general",
+        model=EVIL_NAME,
+        host="http://h:11434",
+        fallback_used=False,
+        reasons=(f"{EVIL_NAME} is the best{HOSTILE}",),
+        candidates=(
+            CandidateScore(name=EVIL_NAME, host="http://h:11434", score=1.0),
+            CandidateScore(name="b", host="h", score=0.0, rejected_reason=f"no{CLIPBOARD}"),
+        ),
+    )
+    for text in ("\n".join(limits_lines(limits)), render_decision(decision, verbose=True)):
+        _assert_safe(text)
+        assert "fake" in text or "evil" in text, text
+
+
+def test_config_show_of_a_hostile_settings_file(tmp_path: Path) -> None:
+    ollm = Ollm(tmp_path)
+    assert ollm.settings_file is not None
+    # YAML's own escapes: \e is ESC, \a is BEL.
+    ollm.settings_file.write_text(
+        'model:\n  default: "llama\\e]0;pwned\\a\\e[2J[red]x\\e]52;c;eA==\\e\\\\"\n'
+    )
+    run = ollm.run_sync("config", "show")
+    assert run.code == 0, run.err
+    _clean(run)
+    assert "llama[red]x" in run.out  # whole, brackets and all: not read as rich markup
+
+
+def test_library_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from ollm_actors.cli.output import show_library_warnings
+
+    show_library_warnings(verbose=False)
+    logging.getLogger("ollm_actors.inventory").warning("cache of %s set aside", HOSTILE)
+    captured = capsys.readouterr()
+    _clean(Run(0, captured.out, captured.err))
+    assert "set aside" in captured.err
