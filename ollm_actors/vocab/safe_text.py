@@ -30,7 +30,9 @@ import re
 
 __all__ = ("safe_line", "safe_text")
 
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What each function must act on, found in one scan; most texts have none of it.
+_UNSAFE_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNSAFE_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _UNSAFE = re.compile(
     r"(?:\x1b\[|\x9b)[\x20-\x3f]*[\x40-\x7e]?"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
@@ -42,14 +44,13 @@ _LINE_BREAKS = str.maketrans("\n\t", "  ")
 
 def safe_text(text: str) -> str:
     """``text`` without control characters and escape sequences (newlines and tabs kept)."""
-    # Newline and tab are in the scan so that one regex decides the common case for both.
-    if _ANY_CONTROL.search(text) is None:
+    if _UNSAFE_CHAR.search(text) is None:
         return text
     return _UNSAFE.sub("", text)
 
 
 def safe_line(text: str) -> str:
     """:func:`safe_text` on one line: newlines and tabs become spaces too."""
-    if _ANY_CONTROL.search(text) is None:
+    if _UNSAFE_IN_LINE.search(text) is None:
         return text
     return _UNSAFE.sub("", text).translate(_LINE_BREAKS)

@@ -92,6 +92,11 @@ def test_text_without_controls_comes_back_itself(text: str) -> None:
     assert safe_line(text) is text
 
 
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cc",), include_characters="\n\t")))
+def test_lines_and_tabs_alone_need_no_work_from_safe_text(text: str) -> None:
+    assert safe_text(text) is text
+
+
 def test_the_attacks_of_the_issue() -> None:
     assert safe_text("a\x1b]0;owned\x07b") == "ab"  # window title
     assert safe_text("a\x1b]52;c;ZWNobyBoaQ==\x1b\\b") == "ab"  # clipboard
