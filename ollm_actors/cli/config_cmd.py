@@ -94,6 +94,9 @@ def show(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from ollm_actors.vocab.safe_text import safe_line
 
     table = Table(title="ollm settings", title_justify="left")
     # Paths and sources are what people grep for: keep them whole, fold long values instead.
@@ -101,7 +104,10 @@ def show(
     table.add_column("value", overflow="fold", ratio=1)
     table.add_column("source", style="dim", no_wrap=True)
     for path, value in _rows(data):
-        table.add_row(path, _show_text(value), settings.sources.get(path, "default"))
+        # Keys and values come from settings files and the environment: as Text, brackets
+        # stay brackets (a str cell would be read as rich markup), and each is one safe line.
+        source = settings.sources.get(path, "default")
+        table.add_row(*(Text(safe_line(cell)) for cell in (path, _show_text(value), source)))
     console = Console()
     if not console.is_terminal:
         # Piped into grep or a file: one row a line beats fitting 80 columns.

@@ -30,6 +30,15 @@ _LONG_PROMPT = "Summarise the design of this service and list its risks.\n" + (
 )
 
 
+def _safe(text: str) -> str:
+    """``text`` from the server as one safe line, its brackets kept out of rich markup."""
+    from rich.markup import escape
+
+    from ollm_actors.vocab.safe_text import safe_line
+
+    return escape(safe_line(text))
+
+
 def _step(console: Console, title: str, command: str) -> None:
     console.print()
     console.rule(f"[bold]{title}[/bold]", align="left")
@@ -55,7 +64,7 @@ async def _pull(console: Console, rt: Runtime, names: tuple[str, ...]) -> None:
         view.close()
     for name, outcome in outcomes.items():
         if isinstance(outcome, OllmError):
-            console.print(f"[red]{name}: {outcome}[/red]")
+            console.print(f"[red]{_safe(f'{name}: {outcome}')}[/red]")
 
 
 async def _show(console: Console, rt: Runtime, name: str) -> None:
@@ -77,17 +86,17 @@ async def _routes(console: Console, rt: Runtime) -> None:
         try:
             decision = await rt.router.select_model(profile)
         except NoModelAvailable as exc:
-            console.print(f"[bold]{profile:13}[/bold] [red]no model[/red]: {exc}")
+            console.print(f"[bold]{profile:13}[/bold] [red]no model[/red]: {_safe(str(exc))}")
             continue
         fallback = f" (fell back from {decision.requested_profile})" if (
             decision.fallback_used
         ) else ""
         console.print(
-            f"[bold]{profile:13}[/bold] → [green]{decision.model}[/green]{fallback}",
+            f"[bold]{profile:13}[/bold] → [green]{_safe(decision.model)}[/green]{fallback}",
             highlight=False,
         )
         for reason in decision.reasons[:2]:
-            console.print(f"               [dim]- {reason}[/dim]", highlight=False)
+            console.print(f"               [dim]- {_safe(reason)}[/dim]", highlight=False)
 
 
 async def _limits(console: Console, rt: Runtime, name: str) -> None:
@@ -106,7 +115,9 @@ async def _budgets(console: Console, rt: Runtime) -> None:
         try:
             budget = await rt.limits.budget(name, text=_LONG_PROMPT)
         except PromptTooLarge as exc:
-            console.print(f"  [bold]{name}[/bold]: [red]refused[/red] — {exc}", highlight=False)
+            console.print(
+                f"  [bold]{name}[/bold]: [red]refused[/red] — {_safe(str(exc))}", highlight=False
+            )
             continue
         options = budget.options.as_dict()
         console.print(
@@ -115,7 +126,7 @@ async def _budgets(console: Console, rt: Runtime) -> None:
             highlight=False,
         )
         for note in budget.notes:
-            console.print(f"    [dim]- {note}[/dim]", highlight=False)
+            console.print(f"    [dim]- {_safe(note)}[/dim]", highlight=False)
 
 
 async def run_demo(console: Console, *, pace: float) -> None:

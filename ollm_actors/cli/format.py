@@ -17,6 +17,8 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from ollm_actors.vocab.safe_text import safe_line
+
 __all__ = (
     "human_bytes",
     "human_duration",
@@ -120,7 +122,12 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, gap: 
     """Left-aligned columns without borders, ``gap`` spaces apart (``ollama list`` style).
 
     Returns the lines joined with newlines, without a trailing one; trailing spaces are cut.
+    Cells are made safe lines here (:func:`~ollm_actors.vocab.safe_text.safe_line`), before
+    the widths are measured, so that a server's name can neither drive the terminal nor
+    break the columns.
     """
+    headers = [safe_line(h) for h in headers]
+    rows = [[safe_line(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for index, cell in enumerate(row):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ollm_actors.cli.state import CliState
+from ollm_actors.vocab.safe_text import safe_line
 
 if TYPE_CHECKING:
     from ollm_actors.limits.resolve import ModelLimits
@@ -63,9 +64,11 @@ def limits_lines(limits: ModelLimits) -> list[str]:
         ("profiles", ", ".join(limits.profiles) or "none", _from(sources.profiles)),
         ("matched pattern", pattern, ""),
     ]
+    # Names, families, patterns and sources come from servers and settings files.
+    rows = [(label, safe_line(value), safe_line(where)) for label, value, where in rows]
     width = max(len(label) for label, _, _ in rows)
     value_width = max(len(value) for _, value, _ in rows)
-    lines = [f"  {limits.model}"]
+    lines = [f"  {safe_line(limits.model)}"]
     for label, value, where in rows:
         lines.append(f"    {label.ljust(width)}    {value.ljust(value_width)}    {where}".rstrip())
     return lines

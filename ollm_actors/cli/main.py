@@ -65,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # a bug: one line for users, the traceback with -v
         if "-v" in args or "--verbose" in args:
             raise
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)\n")
+        from ollm_actors.vocab.safe_text import safe_line
+
+        line = safe_line(f"internal error: {type(exc).__name__}: {exc}")
+        sys.stderr.write(f"{line} (run with -v for details)\n")
         raise SystemExit(1) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 from typing import Any
@@ -10,13 +11,31 @@ from typing import Any
 import msgspec
 
 from ollm_actors.errors import OllmError, ProtocolError
+from ollm_actors.vocab.safe_text import safe_line, safe_text
 
 _encoder = msgspec.json.Encoder()
+# JSON escapes C0 controls but lets DEL and the C1 controls (UTF-8 ``C2 80``-``C2 9F``)
+# through raw, and some terminals obey C1 as 8-bit CSI/OSC. ``C2`` is a lead byte and DEL
+# is ASCII, so neither can be part of another character; both only occur inside strings.
+_RAW_CONTROLS = re.compile(rb"\x7f|\xc2[\x80-\x9f]")
+
+
+def _escaped(match: re.Match[bytes]) -> bytes:
+    return b"\\u%04x" % ord(match.group().decode())
+
+
+def json_bytes(data: Any) -> bytes:
+    """``data`` as one JSON line (Structs, dicts, lists), with no raw control character: the
+    same document a decoder reads, safe on a terminal too."""
+    encoded = _encoder.encode(data)
+    if b"\x7f" in encoded or b"\xc2" in encoded:
+        encoded = _RAW_CONTROLS.sub(_escaped, encoded)
+    return encoded + b"\n"
 
 
 def print_json(data: Any) -> None:
-    """One JSON document on stdout (Structs, dicts, lists; bytes written directly)."""
-    sys.stdout.buffer.write(_encoder.encode(data) + b"\n")
+    """One JSON document on stdout (see :func:`json_bytes`)."""
+    sys.stdout.buffer.write(json_bytes(data))
     sys.stdout.flush()
 
 
@@ -27,7 +46,11 @@ def _stderr_console() -> Any:
 
 
 def warn(text: str) -> None:
-    _stderr_console().print(f"[yellow]warning:[/yellow] {text}", markup=True)
+    """``warning: TEXT`` on stderr; ``text`` may quote a server or a file, so it is made one
+    safe line and its brackets are not read as rich markup."""
+    from rich.markup import escape
+
+    _stderr_console().print(f"[yellow]warning:[/yellow] {escape(safe_line(text))}", markup=True)
 
 
 def error_text(error: OllmError, context: str | None = None) -> str:
@@ -54,7 +77,7 @@ def report_error(
     if not as_json:
         from rich.markup import escape
 
-        line = escape(error_text(error, context))
+        line = escape(safe_line(error_text(error, context)))
         _stderr_console().print(f"[bold red]error:[/bold red] {line}")
 
 
@@ -71,9 +94,10 @@ class _StderrWarnings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            text = safe_line(f"{record.levelname.lower()}: {record.getMessage()}")
             if self.verbose and record.exc_info:
-                text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+                trace = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+                text += "\n" + safe_text(trace)
             sys.stderr.write(text + "\n")
             sys.stderr.flush()
         except Exception:

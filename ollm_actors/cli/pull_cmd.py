@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 import typer
 
 from ollm_actors.cli.state import CliState
+from ollm_actors.vocab.safe_text import safe_line
 
 if TYPE_CHECKING:
     from ollm_actors.downloads.result import PullResult
@@ -40,13 +41,10 @@ class _View(Protocol):
 class _JsonView:
     """NDJSON events on stdout, one per line, flushed at once."""
 
-    def __init__(self) -> None:
-        import msgspec
-
-        self._encode = msgspec.json.Encoder().encode
-
     def show(self, name: str, event: PullEvent) -> None:
-        sys.stdout.buffer.write(self._encode(event) + b"\n")
+        from ollm_actors.cli.output import json_bytes
+
+        sys.stdout.buffer.write(json_bytes(event))
         sys.stdout.flush()
 
     def close(self) -> None:
@@ -71,7 +69,8 @@ class _PlainView:
         self._printed: dict[str, float] = {}
 
     def _line(self, text: str) -> None:
-        sys.stderr.write(text + "\n")
+        # Status and error texts are the server's: one safe line each, whatever they hold.
+        sys.stderr.write(safe_line(text) + "\n")
         sys.stderr.flush()
 
     def show(self, name: str, event: PullEvent) -> None:
@@ -128,6 +127,9 @@ class _LiveView:
             console=Console(stderr=True),
             transient=False,
         )
+        from rich.markup import escape
+
+        self._escape = escape
         self._tasks: dict[str, TaskID] = {}
         self._progress.start()
 
@@ -135,13 +137,14 @@ class _LiveView:
         progress = self._progress
         task = self._tasks.get(name)
         if task is None:
-            task = self._tasks[name] = progress.add_task(event.model, total=None)
+            task = self._tasks[name] = progress.add_task("", total=None)
         label = {"done": "done", "failed": "failed", "cancelled": "cancelled"}.get(
             event.event, event.status or event.phase
         )
+        # The description is rich markup: brackets in a server's status must stay text.
         progress.update(
             task,
-            description=f"{event.model}: {label}",
+            description=self._escape(safe_line(f"{event.model}: {label}")),
             completed=event.completed,
             total=event.total or None,
         )

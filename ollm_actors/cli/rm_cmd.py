@@ -44,7 +44,9 @@ def register(app: typer.Typer) -> None:
                     return exc
                 deleted.append(name)
                 if not state.json:
-                    typer.echo(f"deleted '{name}'")
+                    from ollm_actors.vocab.safe_text import safe_line
+
+                    typer.echo(safe_line(f"deleted '{name}'"))
             return None
 
         error = run_with_runtime(state, body)

@@ -47,18 +47,20 @@ def render_decision(decision: RouteDecision, *, verbose: bool) -> str:
     """The human form: model, host, profile (and fallback), reasons as bullets; with
     ``verbose`` a table of candidates follows."""
     from ollm_actors.cli.format import render_table
+    from ollm_actors.vocab.safe_text import safe_line
 
     if decision.fallback_used:
         profile = f"{decision.profile} (fell back from {decision.requested_profile})"
     else:
         profile = decision.profile
     cached = "  (offline; from its cached list)" if decision.stale else ""
+    # Model names and the reasons quoting them come from the servers.
     lines = [
-        f"model:   {decision.model}",
-        f"host:    {decision.host}{cached}",
-        f"profile: {profile}",
+        f"model:   {safe_line(decision.model)}",
+        f"host:    {safe_line(decision.host)}{cached}",
+        f"profile: {safe_line(profile)}",
         "why:",
-        *(f"  - {reason}" for reason in decision.reasons),
+        *(f"  - {safe_line(reason)}" for reason in decision.reasons),
     ]
     if verbose and decision.candidates:
         rows = [

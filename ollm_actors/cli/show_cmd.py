@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ollm_actors.cli.state import CliState
+from ollm_actors.vocab.safe_text import safe_line
 
 if TYPE_CHECKING:
     from ollm_actors.inventory.types import ModelDetails
@@ -56,6 +57,7 @@ def show_json(
 def _section(title: str, rows: list[tuple[str, str]]) -> list[str]:
     if not rows:
         return []
+    rows = [(safe_line(label), safe_line(value)) for label, value in rows]
     width = max(len(label) for label, _ in rows)
     lines = [f"  {title}"]
     lines += [f"    {label.ljust(width)}    {value}".rstrip() for label, value in rows]
@@ -65,7 +67,8 @@ def _section(title: str, rows: list[tuple[str, str]]) -> list[str]:
 
 def show_text(details: ModelDetails, limits: ModelLimits, profiles: list[str]) -> str:
     """Sections like `ollama show`: Model, Capabilities, Limits, Profiles, Parameters,
-    License (its first lines)."""
+    License (its first lines). Every value is made a safe line here: most come from the
+    server or the settings files."""
     model_rows = [
         ("architecture", details.architecture or details.family or "-"),
         ("parameters", details.parameter_size or "-"),
@@ -90,18 +93,21 @@ def show_text(details: ModelDetails, limits: ModelLimits, profiles: list[str]) -
     if len(license_lines) > _LICENSE_LINES:
         shown_license.append("...")
     lines = _section("Model", model_rows)
-    lines += ["  Capabilities", *[f"    {c}" for c in caps], ""]
+    lines += ["  Capabilities", *[f"    {safe_line(c)}" for c in caps], ""]
     lines += _section("Limits", limit_rows)
     if profiles:
         recommended = set(limits.profiles)
         lines += [
             "  Profiles it suits",
-            *[f"    {p}{'  (recommended)' if p in recommended else ''}" for p in profiles],
+            *[
+                f"    {safe_line(p)}{'  (recommended)' if p in recommended else ''}"
+                for p in profiles
+            ],
             "",
         ]
     lines += _section("Parameters", [(k, v.strip()) for k, v in params])
     if shown_license:
-        lines += ["  License", *[f"    {line}" for line in shown_license], ""]
+        lines += ["  License", *[f"    {safe_line(line)}" for line in shown_license], ""]
     return "\n".join(lines).rstrip()
 
 
