@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from ollm_actors.cli.stdout import write_stdout
 from ollm_actors.errors import OllmError, ProtocolError
 from ollm_actors.vocab.safe_text import safe_line, safe_text
 
@@ -35,8 +36,7 @@ def json_bytes(data: Any) -> bytes:
 
 def print_json(data: Any) -> None:
     """One JSON document on stdout (see :func:`json_bytes`)."""
-    sys.stdout.buffer.write(json_bytes(data))
-    sys.stdout.flush()
+    write_stdout(json_bytes(data))
 
 
 def _stderr_console() -> Any:

@@ -39,16 +39,31 @@ class _View(Protocol):
 
 
 class _JsonView:
-    """NDJSON events on stdout, one per line, flushed at once."""
+    """NDJSON events on stdout, one per line, flushed at once.
+
+    When stdout fails (closed, full, a reader gone), the view goes quiet, remembers why in
+    ``failure`` and calls ``on_failure`` once, which cancels the pulls cleanly.
+    """
+
+    def __init__(self) -> None:
+        self.failure: Exception | None = None
+        self.on_failure: Any = None
 
     def show(self, name: str, event: PullEvent) -> None:
         from ollm_actors.cli.output import json_bytes
+        from ollm_actors.cli.stdout import OutputFailed, write_stdout
 
-        sys.stdout.buffer.write(json_bytes(event))
-        sys.stdout.flush()
+        if self.failure is not None:
+            return
+        try:
+            write_stdout(json_bytes(event))
+        except OutputFailed as exc:
+            self.failure = exc
+            if self.on_failure is not None:
+                self.on_failure()
 
     def close(self) -> None:
-        sys.stdout.flush()
+        return
 
 
 def _figures(event: PullEvent) -> str:
@@ -213,6 +228,8 @@ async def pull_names(
             raise
 
     async with anyio.create_task_group() as tasks:
+        if isinstance(view, _JsonView):
+            view.on_failure = tasks.cancel_scope.cancel
         for name in dict.fromkeys(names):
             tasks.start_soon(pull_one, name)
     return outcomes
@@ -247,6 +264,9 @@ def register(app: typer.Typer) -> None:
             outcomes = run_with_runtime(state, body)
         finally:
             view.close()
+        if isinstance(view, _JsonView) and view.failure is not None:
+            # The pulls were withdrawn when stdout failed; say so, and end as a failure.
+            raise view.failure
         failed = {n: o for n, o in outcomes.items() if isinstance(o, OllmError)}
         if not state.json:
             for name, failure in failed.items():

@@ -26,7 +26,7 @@ def run_async(state: CliState, body: Callable[[], Awaitable[T]]) -> T:
 
     show_library_warnings(verbose=state.verbose)
     try:
-        return anyio.run(body, backend="asyncio")
+        return anyio.run(_until_terminated, body, backend="asyncio")
     except OllmError as exc:
         state.fail(exc)
     except KeyboardInterrupt:
@@ -34,6 +34,51 @@ def run_async(state: CliState, body: Callable[[], Awaitable[T]]) -> T:
 
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None
+    except _Terminated:
+        import sys
+
+        sys.stderr.write("terminated\n")
+        raise SystemExit(143) from None
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived: the body was cancelled like on Ctrl-C (pulls withdrawn, terminal
+    events shown, the cursor restored by the views' cleanup)."""
+
+
+async def _until_terminated(body: Callable[[], Awaitable[T]]) -> T:
+    """Run ``body``; SIGTERM cancels it the way Ctrl-C does, and the command exits 143."""
+    import signal
+
+    import anyio
+
+    terminated = False
+    result: list[T] = []
+
+    async def watch(scope: anyio.CancelScope) -> None:
+        nonlocal terminated
+        with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+            async for _ in signals:
+                terminated = True
+                scope.cancel()
+                return
+
+    failure: BaseException | None = None
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch, tasks.cancel_scope)
+        # The body's own exception is taken out of the group here, so that it reaches the
+        # caller as itself rather than inside an ExceptionGroup.
+        try:
+            result.append(await body())
+        except BaseException as exc:
+            failure = exc
+        finally:
+            tasks.cancel_scope.cancel()
+    if terminated and not result:
+        raise _Terminated
+    if failure is not None:
+        raise failure
+    return result[0]
 
 
 def run_with_runtime(
