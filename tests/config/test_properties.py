@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
+import copy
+import operator
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ollm_actors.config import ENV_VARS, FrozenDict, Settings, load_settings
@@ -110,12 +111,21 @@ def test_config_show_sources_cover_as_dict(tmp_path: Path) -> None:
 
 # -- hypothesis ---------------------------------------------------------------------------
 
-_name = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True)
-_model = st.from_regex(r"[a-z0-9][a-z0-9.:_/-]{0,20}", fullmatch=True)
+# Strings built to fit their shape, not filtered into it (from_regex rejects some draws).
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _word(rest: str, size: int) -> st.SearchStrategy[str]:
+    return st.builds(operator.add, st.sampled_from(_ALNUM), st.text(_ALNUM + rest, max_size=size))
+
+
+_name = _word("._-", 12)
+_model = _word(".:_/-", 20)
+# Host names made valid by construction (no filter to reject draws): labels joined by dots.
+_host_name = st.lists(_word("-", 6), min_size=1, max_size=3).map(".".join)
 _host = st.builds(
-    "http{}://{}:{}".format, st.sampled_from(["", "s"]), _name.filter(lambda s: s[0] != "."),
-    st.integers(1, 65535),
-).filter(lambda h: ".." not in h)
+    "http{}://{}:{}".format, st.sampled_from(["", "s"]), _host_name, st.integers(1, 65535)
+)
 _seconds = st.floats(0.001, 1e6, allow_nan=False)
 _builtin = st.sampled_from(sorted(BUILTIN_PROFILES))
 _caps = st.lists(
@@ -202,18 +212,58 @@ def test_valid_settings_survive_a_yaml_round_trip(doc: dict[str, Any]) -> None:
     assert second.as_dict() == first.as_dict()
 
 
-def _load_text(text: str) -> None:
+def _load_text(text: str) -> tuple[Settings | None, SettingsError | None, Path]:
+    """Load ``text`` as the only settings file: the settings or the error, and the file."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "settings.yaml"
         path.write_text(text, encoding="utf-8")
-        with contextlib.suppress(SettingsError):
-            load_settings(path, env={}, cwd=Path(tmp))
+        try:
+            return load_settings(path, env={}, cwd=Path(tmp)), None, path
+        except SettingsError as exc:
+            return None, exc, path
+
+
+def _assert_from_the_file(
+    settings: Settings | None, error: SettingsError | None, path: Path
+) -> None:
+    """Loaded: every value is a default or the file's. Rejected: every problem names the file
+    (with a line and a column when the file parsed) and what was expected."""
+    if settings is not None:
+        event("loaded")
+        assert set(settings.sources.values()) <= {"default", f"file:{path}"}
+        return
+    event("rejected")
+    assert error is not None and error.problems
+    for problem in error.problems:
+        assert problem.source.startswith(f"file:{path}"), problem.source
+        assert problem.expected and problem.found, problem.as_dict()
+        assert str(problem) in str(error)
+
+
+def _edited(text: str, at: int, cut: int, insert: str) -> str:
+    at = min(at, len(text))
+    return text[:at] + insert + text[at + cut :]
+
+
+# Arbitrary text, valid documents, and valid documents with a piece cut or typed in: about
+# half of these load, so both branches of the check are taken.
+_texts = st.one_of(
+    st.text(),
+    _settings_doc.map(yaml.safe_dump),
+    st.builds(
+        _edited,
+        _settings_doc.map(yaml.safe_dump),
+        st.integers(0, 400),
+        st.integers(0, 3),
+        st.sampled_from(["", ":", " ", "\n", "- ", "[", "x", "0", "{"]),
+    ),
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text())
-def test_arbitrary_yaml_text_only_raises_settings_error(text: str) -> None:
-    _load_text(text)
+@given(_texts)
+def test_any_yaml_text_loads_or_is_rejected_naming_the_file(text: str) -> None:
+    _assert_from_the_file(*_load_text(text))
 
 
 _scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
@@ -226,36 +276,102 @@ _trees = st.recursive(
 )
 
 
+@st.composite
+def _documents_with_one_change(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A valid document with the value at one path (existing or new) replaced by any tree."""
+    from ollm_actors.config.layers import leaf_paths, set_path
+
+    doc = copy.deepcopy(draw(_settings_doc))
+    prefixes = sorted({p[:n] for p in leaf_paths(doc) for n in range(1, len(p) + 1)})
+    tops = [(k,) for k in ("provider", "model", "options", "providers", "routing", "limits",
+                           "cache", "x")]
+    path = draw(st.sampled_from(prefixes + tops))
+    if draw(st.booleans()):
+        path = (*path, draw(st.sampled_from(["default", "topP", "x", "host"])))
+    set_path(doc, path, draw(_trees))
+    return doc, path
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(
-    st.sampled_from(["provider", "model", "options", "providers", "routing", "limits", "cache"]),
-    _trees,
-))
-def test_arbitrary_yaml_structures_only_raise_settings_error(doc: dict[str, Any]) -> None:
-    _load_text(yaml.safe_dump(doc))
+@given(_documents_with_one_change())
+def test_one_bad_value_is_reported_where_it_is(
+    case: tuple[dict[str, Any], tuple[str, ...]],
+) -> None:
+    doc, changed = case
+    settings, error, path = _load_text(yaml.safe_dump(doc))
+    _assert_from_the_file(settings, error, path)
+    if error is not None:
+        # Everything else in the document is valid: each problem is at the changed path,
+        # above it (a value that breaks its section) or below it (inside the new value).
+        where = ".".join(changed)
+        for problem in error.problems:
+            assert (
+                problem.path == where
+                or problem.path.startswith(where + ".")
+                or where.startswith(problem.path + ".")
+            ), (problem.path, where)
 
 
-_env_names = st.sampled_from(
-    [var.name for var in ENV_VARS]
-    + [
-        "OLLM_SET__options__topP",
-        "OLLM_SET__routing__profiles__x__fallbackProfile",
-        "OLLM_SET__limits__overrides",
-        "OLLM_SET__",
-        "OLLM_SET__model",
-        "OLLM_SET__providers__ollama__hosts",
-    ]
-)
+_ENV_NAMES = [var.name for var in ENV_VARS] + [
+    "OLLM_SET__options__topP",
+    "OLLM_SET__routing__profiles__x__fallbackProfile",
+    "OLLM_SET__limits__overrides",
+    "OLLM_SET__",
+    "OLLM_SET__model",
+    "OLLM_SET__providers__ollama__hosts",
+]
+_GOOD_ENV = {
+    "OLLM_MODEL": "qwen2.5:7b",
+    "OLLM_PROVIDER": "ollama",
+    "OLLM_HOST": "http://h:1",
+    "OLLAMA_HOST": "h:2",
+    "OLLM_HOSTS": "http://a:1,http://b:2",
+    "OLLM_TEMPERATURE": "0.7",
+    "OLLM_MAX_TOKENS": "100",
+    "OLLM_CONTEXT_SIZE": "4096",
+    "OLLM_CACHE_DIR": "/tmp/ollm-cache",
+    "OLLM_SET__options__topP": "0.5",
+    "OLLM_SET__routing__profiles__x__fallbackProfile": "general",
+    "OLLM_SET__providers__ollama__hosts": "http://c:3",
+}
+_env_values = st.text(st.characters(exclude_characters="\x00"))
+
+
+@st.composite
+def _environments(draw: st.DrawFn) -> dict[str, str]:
+    """Variables with a good value, a blank one or any text: about half of them load."""
+    names = draw(st.permutations(_ENV_NAMES))[: draw(st.integers(0, 4))]
+    env = {}
+    for name in names:
+        good = _GOOD_ENV.get(name)
+        choices = [_env_values, st.just(" ")] + ([st.just(good)] * 3 if good else [])
+        env[name] = draw(st.one_of(choices))
+    return env
 
 
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(env=st.dictionaries(_env_names, st.text(st.characters(exclude_characters="\x00"))))
-def test_arbitrary_env_values_only_raise_settings_error(
+@given(env=_environments())
+def test_any_env_values_load_or_are_rejected_naming_the_variable(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
-    with contextlib.suppress(SettingsError):
-        load_settings(empty, env=env, cwd=tmp_path)
+    flat = {var.name for var in ENV_VARS}
+    # A blank flat variable counts as unset; a nested one is always read.
+    read = {name for name, value in env.items() if name not in flat or value.strip()}
+    try:
+        settings = load_settings(empty, env=env, cwd=tmp_path)
+    except SettingsError as error:
+        event("rejected")
+        assert error.problems
+        for problem in error.problems:
+            assert problem.source.removeprefix("env:") in read, problem
+            assert problem.expected and problem.found, problem
+        return
+    event("loaded")
+    for var in ENV_VARS:
+        if var.name in read and var.fallback_for not in read:  # OLLAMA_HOST yields to OLLM_HOST
+            assert settings.sources[var.path] == f"env:{var.name}"
+    assert set(settings.sources.values()) <= {"default"} | {f"env:{name}" for name in read}

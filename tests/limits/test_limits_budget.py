@@ -10,6 +10,7 @@ from ollm_actors.errors import PromptTooLarge
 from ollm_actors.limits.budget import (
     NUM_CTX_STEP,
     RequestOptions,
+    TokenBudget,
     compute_budget,
     compute_budget_for_prompt,
 )
@@ -181,3 +182,106 @@ def test_budget_invariants(
             assert budget.max_output == requested
     else:
         assert budget.max_output == 0
+
+
+def test_a_prompt_that_does_not_fit_reports_every_field() -> None:
+    budget = compute_budget(limits(4096, 2048), prompt_tokens=5000, strict=False)
+    assert budget == TokenBudget(
+        model="m:latest",
+        context_window=4096,
+        effective_context=4096,
+        prompt_tokens=5000,
+        fits=False,
+        output_left=0,
+        max_output=0,
+        options=RequestOptions(num_ctx=4096, num_predict=0),
+        # One output token is needed beside the prompt: over by 5001 - 4096.
+        notes=("prompt of ~5000 tokens does not fit the context of 4096 (over by 905)",),
+    )
+    # Just full: no room is left for output, nothing is "left over" below zero.
+    full = compute_budget(limits(4096, 2048), prompt_tokens=4096, strict=False)
+    assert (full.fits, full.output_left) == (False, 0)
+    assert full.notes == ("prompt of ~4096 tokens does not fit the context of 4096 (over by 1)",)
+    # An embedding model needs no output token.
+    embed = compute_budget(limits(512, 0, completion=False), prompt_tokens=600, strict=False)
+    assert embed.notes == ("prompt of ~600 tokens does not fit the context of 512 (over by 88)",)
+    capped = compute_budget(limits(8192, 4096), prompt_tokens=3000, num_ctx=2048, strict=False)
+    assert (capped.effective_context, capped.output_left) == (2048, 0)
+    assert capped.options == RequestOptions(num_ctx=2048, num_predict=0)
+    assert capped.notes == (
+        "numCtx 2048 caps the model's window of 8192",
+        "prompt of ~3000 tokens does not fit the context of 2048 (over by 953)",
+    )
+
+
+def test_a_fitting_budget_reports_every_field() -> None:
+    budget = compute_budget(limits(8192, 4096), prompt_tokens=1000, max_output=500)
+    assert budget == TokenBudget(
+        model="m:latest",
+        context_window=8192,
+        effective_context=8192,
+        prompt_tokens=1000,
+        fits=True,
+        output_left=7192,
+        max_output=500,
+        options=RequestOptions(num_ctx=2048, num_predict=500),
+        notes=(),
+    )
+
+
+def test_num_ctx_equal_to_the_window_needs_no_note() -> None:
+    budget = compute_budget(limits(8192, 4096), prompt_tokens=10, num_ctx=8192)
+    assert budget.effective_context == 8192
+    assert budget.notes == ()
+
+
+def test_the_models_own_max_output_is_clamped_to_what_is_left() -> None:
+    budget = compute_budget(limits(8192, 4096), prompt_tokens=6144)
+    assert budget.max_output == 2048
+    assert budget.notes == ("the model's max output 4096 clamped to 2048 left after the prompt",)
+
+
+def test_output_that_exactly_fills_the_room_is_not_clamped() -> None:
+    budget = compute_budget(limits(8192, 4096), prompt_tokens=4096, max_output=4096)
+    assert budget.max_output == 4096
+    assert budget.output_left == 4096
+    assert budget.notes == ()
+    assert budget.options == RequestOptions(num_ctx=8192, num_predict=4096)
+
+
+def test_num_ctx_is_never_below_one_step_nor_above_the_window() -> None:
+    small = compute_budget(limits(8192, 4096), prompt_tokens=10, max_output=10)
+    assert small.options.num_ctx == NUM_CTX_STEP
+    exact = compute_budget(limits(8192, 4096), prompt_tokens=1000, max_output=24)
+    assert exact.options.num_ctx == 1024
+    above = compute_budget(limits(8192, 4096), prompt_tokens=1000, max_output=25)
+    assert above.options.num_ctx == 2048
+    tiny = compute_budget(limits(600, 100), prompt_tokens=10, max_output=10)
+    assert tiny.options.num_ctx == 600
+
+
+def test_budget_for_a_prompt_passes_every_setting_on() -> None:
+    model = limits(8192, 4096)
+    text = "word " * 2000  # about 3000 tokens for the narrow class
+    tokens = estimate_tokens(text, "llama")
+    with pytest.raises(PromptTooLarge):
+        compute_budget_for_prompt(model, text, num_ctx=2048)
+    lenient = compute_budget_for_prompt(model, text, num_ctx=2048, strict=False)
+    assert not lenient.fits
+    assert lenient.effective_context == 2048
+    budget = compute_budget_for_prompt(model, text, configured_max_tokens=77, num_ctx=4096)
+    assert budget.prompt_tokens == tokens
+    assert budget.max_output == 77
+    assert budget.effective_context == 4096
+
+
+def test_a_model_nothing_is_known_about_has_the_safe_2048_window() -> None:
+    unknown = resolve_limits("zzz-mystery:7b", database=DB)
+    budget = compute_budget(unknown, prompt_tokens=1000)
+    assert budget.effective_context == 2048
+    assert budget.max_output == 512  # the safe default's output
+    assert budget.options == RequestOptions(num_ctx=2048, num_predict=512)
+    assert compute_budget(unknown, prompt_tokens=2047).max_output == 1
+    with pytest.raises(PromptTooLarge) as info:
+        compute_budget(unknown, prompt_tokens=2048)
+    assert info.value.context_window == 2048

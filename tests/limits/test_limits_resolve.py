@@ -16,8 +16,14 @@ from ollm_actors.limits.resolve import (
     validate_overrides,
 )
 from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
-from ollm_actors.vocab.database import load_builtin_database
-from ollm_actors.vocab.entries import Capabilities, LimitsOverride, OverrideCapabilities
+from ollm_actors.vocab.database import ModelDatabase, load_builtin_database
+from ollm_actors.vocab.entries import (
+    Capabilities,
+    EntryCapabilities,
+    LimitsOverride,
+    ModelEntry,
+    OverrideCapabilities,
+)
 from ollm_actors.vocab.family_defaults import FAMILY_DEFAULTS, SAFE_DEFAULT
 
 DB = load_builtin_database()
@@ -288,3 +294,256 @@ def test_every_valid_name_gets_a_deterministic_sane_answer(name: str, family: st
     assert 0 <= first.max_output_tokens <= first.context_window
     assert first.source in {"database", "family", "default"}
     assert (first.matched_pattern is None) == (first.source != "database")
+
+
+def _db(*entries: ModelEntry) -> ModelDatabase:
+    return ModelDatabase(list(entries), source="test")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, 1),
+        (8192, 8192),
+        (0, None),
+        (-5, None),
+        (1.0, 1),
+        (4096.0, 4096),
+        (0.0, None),
+        (2.5, None),
+        (-1.0, None),
+        (True, None),
+        (False, None),
+        ("4096", None),
+        (None, None),
+    ],
+)
+def test_context_length_must_be_a_positive_whole_number(
+    value: object, expected: int | None
+) -> None:
+    info = {"general.architecture": "x", "x.context_length": value}
+    assert server_facts_from_show(info, None, None, None).context_length == expected
+
+
+def test_server_facts_read_the_architecture_key_then_the_family_key() -> None:
+    # The architecture's key wins when it has a value...
+    both = {
+        "general.architecture": "qwen2",
+        "qwen2.context_length": 32768,
+        "qwen.context_length": 8,
+    }
+    assert server_facts_from_show(both, None, "qwen", None).context_length == 32768
+    # ... and the family's key is the fallback when it has none.
+    family_only = {"general.architecture": "qwen2", "qwen.context_length": 4096}
+    assert server_facts_from_show(family_only, None, "qwen", None).context_length == 4096
+    # No architecture (or one that is not a name): the family names the key and the family.
+    for arch in ("", 7, None):
+        facts = server_facts_from_show(
+            {"general.architecture": arch, "llama.context_length": 2048}, None, "llama", None
+        )
+        assert facts == ServerFacts(context_length=2048, family="llama")
+        assert server_facts_from_show({"general.architecture": arch}, None, None, None) == (
+            ServerFacts()
+        )
+    caps = server_facts_from_show({}, [" Completion ", "VISION"], None, "d")
+    assert caps == ServerFacts(capabilities=frozenset({"completion", "vision"}), digest="d")
+
+
+def test_every_server_capability_is_read() -> None:
+    names = frozenset({"completion", "tools", "vision", "insert", "thinking"})
+    limits = resolve("llama3:8b", server=ServerFacts(capabilities=names))
+    assert limits.capabilities == Capabilities(
+        completion=True, tools=True, vision=True, insert=True, thinking=True, streaming=True
+    )
+    bare = resolve("llama3.1:8b", server=ServerFacts(capabilities=frozenset({"completion"})))
+    assert bare.capabilities.names() == {"completion", "streaming"}  # the database's tools gone
+
+
+def test_override_problems_name_the_pattern_and_the_field() -> None:
+    with pytest.raises(LimitsDataError) as info:
+        validate_overrides(
+            {
+                "a*": LimitsOverride(contextWindow=0),
+                "b*": LimitsOverride(maxOutputTokens=-1),
+                "c[": LimitsOverride(),
+            }
+        )
+    assert info.value.source == "limits.overrides"
+    assert info.value.problems == (
+        "limits.overrides.a*.contextWindow: expected a positive number, got 0",
+        "limits.overrides.b*.maxOutputTokens: expected 0 or more, got -1",
+        "limits.overrides.c[: pattern 'c[': '[' at 1 is never closed",
+    )
+    with pytest.raises(LimitsDataError) as info:
+        resolve("llama3", overrides={"llama*": LimitsOverride(maxOutputTokens=-2)})
+    assert info.value.source == "limits.overrides"
+    assert info.value.problems == (
+        "limits.overrides.llama*.maxOutputTokens: expected 0 or more, got -2",
+    )
+    # The smallest valid numbers pass.
+    validate_overrides({"a*": LimitsOverride(contextWindow=1, maxOutputTokens=0)})
+    limits = resolve(
+        "llama3:8b", overrides={"llama3*": LimitsOverride(contextWindow=1, maxOutputTokens=0)}
+    )
+    assert (limits.context_window, limits.max_output_tokens) == (1, 0)
+
+
+def test_plain_override_patterns_match_the_model_and_tag_of_any_namespace() -> None:
+    overrides = {"llama3.1*": LimitsOverride(contextWindow=12345)}
+    assert resolve("myuser/llama3.1:8b", overrides=overrides).context_window == 12345
+    assert resolve("hf.co/x/llama3.1:q4", overrides=overrides).override_pattern == "llama3.1*"
+    # A pattern with a namespace matches the display form: none for a library model.
+    assert (
+        resolve(
+            "llama3.1:8b", overrides={"library/*": LimitsOverride(contextWindow=9)}
+        ).context_window
+        == 131072
+    )
+
+
+def test_override_flags_and_family_and_profiles() -> None:
+    overrides = {
+        "llama3:*": LimitsOverride(
+            family="mine",
+            capabilities=OverrideCapabilities(vision=True, thinking=True, streaming=False),
+        ),
+        "llama*": LimitsOverride(
+            family="broad",
+            profiles=("fast",),
+            capabilities=OverrideCapabilities(vision=False, insert=True),
+        ),
+    }
+    limits = resolve("llama3:8b", overrides=overrides)
+    assert limits.family == "mine"
+    assert limits.sources.family == "override"
+    # For each flag the most specific override that sets it wins.
+    assert limits.capabilities == Capabilities(
+        completion=True, vision=True, thinking=True, insert=True, streaming=False
+    )
+    assert limits.sources.capabilities == "override"
+    assert limits.profiles == ("fast",)
+    assert limits.override_pattern == "llama3:*"
+    assert limits.matched_pattern == "llama3:*" == limits.database_pattern  # the database's
+
+
+def test_entries_without_max_output_get_the_window_or_nothing() -> None:
+    db = _db(
+        ModelEntry(pattern="gen*", family="g", contextWindow=3000, source="t"),
+        ModelEntry(
+            pattern="emb*",
+            family="e",
+            contextWindow=700,
+            source="t",
+            capabilities=EntryCapabilities(embedding=True, streaming=False),
+        ),
+    )
+    gen = resolve_limits("gen:1b", database=db)
+    assert (gen.context_window, gen.max_output_tokens, gen.source) == (3000, 3000, "database")
+    emb = resolve_limits("emb:1b", database=db)
+    assert (emb.context_window, emb.max_output_tokens) == (700, 0)
+
+
+def test_profiles_the_resolved_model_no_longer_meets_are_dropped() -> None:
+    db = _db(
+        ModelEntry(
+            pattern="big*",
+            family="b",
+            contextWindow=131072,
+            maxOutputTokens=8192,
+            source="t",
+            capabilities=EntryCapabilities(toolCalling=True),
+            profiles=("fast", "general", "tools", "long-context"),
+        )
+    )
+    full = resolve_limits("big:1", database=db)
+    assert full.profiles == ("fast", "general", "tools", "long-context")
+    small = resolve_limits("big:1", database=db, server=ServerFacts(context_length=8192))
+    assert small.profiles == ("fast", "general", "tools")
+    no_tools = resolve_limits(
+        "big:1", database=db, server=ServerFacts(capabilities=frozenset({"completion"}))
+    )
+    assert no_tools.profiles == ("fast", "general", "long-context")
+
+
+def test_an_override_profile_is_kept_even_when_the_model_does_not_meet_it() -> None:
+    limits = resolve(
+        "phi3:mini", overrides={"phi3*": LimitsOverride(profiles=("long-context", "own"))}
+    )
+    assert limits.profiles == ("long-context", "own")
+    assert limits.sources.profiles == "override"
+
+
+# -- the safe default, from every side it is reached -------------------------------------
+
+
+def test_an_unknown_family_and_no_server_window_keep_2048() -> None:
+    limits = resolve("zzz-mystery:7b", family="Brand-New-Arch")
+    assert (limits.context_window, limits.max_output_tokens) == (2048, 512)
+    assert limits.sources.context_window == "default"
+
+
+def test_server_capabilities_alone_keep_the_default_window() -> None:
+    server = ServerFacts(capabilities=frozenset({"completion", "tools"}), family="mystery")
+    limits = resolve("zzz-mystery:7b", server=server)
+    assert limits.context_window == 2048
+    assert limits.max_output_tokens == 512
+    assert limits.capabilities.names() == {"completion", "tools", "streaming"}
+    assert (limits.source, limits.sources.capabilities) == ("default", "server")
+
+
+def test_an_override_of_one_field_keeps_the_default_for_the_others() -> None:
+    limits = resolve("zzz-mystery:7b", overrides={"zzz*": LimitsOverride(maxOutputTokens=100)})
+    assert (limits.context_window, limits.max_output_tokens) == (2048, 100)
+    wider = resolve("zzz-mystery:7b", overrides={"zzz*": LimitsOverride(maxOutputTokens=4000)})
+    assert wider.max_output_tokens == 2048  # never more than the (default) window
+
+
+def test_an_embedding_server_without_a_window_gets_the_default_window_and_no_output() -> None:
+    server = ServerFacts(capabilities=frozenset({"embedding"}))
+    limits = resolve("zzz-embedder:latest", server=server)
+    assert (limits.context_window, limits.max_output_tokens) == (2048, 0)
+
+
+@given(st.from_regex(r"zzz[a-z0-9_.\-]{0,12}", fullmatch=True), st.none() | st.just("no-such-arch"))
+def test_every_unknown_name_gets_the_same_safe_answer(name: str, family: str | None) -> None:
+    limits = resolve(name, family=family)
+    assert (limits.context_window, limits.max_output_tokens, limits.source) == (
+        2048,
+        512,
+        "default",
+    )
+
+
+# -- the specificity order, through the database and the overrides ------------------------
+
+
+def test_the_most_specific_database_entry_wins_wherever_it_is_listed() -> None:
+    # Patterns match 'model:tag'.
+    entries = [
+        ModelEntry(pattern="ab*", family="broad", contextWindow=1000, source="t"),
+        ModelEntry(pattern="ab*:c?", family="specific", contextWindow=2000, source="t"),
+        ModelEntry(pattern="a?*:c?", family="wild", contextWindow=3000, source="t"),
+    ]
+    for ordered in (entries, entries[::-1]):
+        # 'ab*:c?' has the most literals (4), although it also has more wildcards than 'ab*'.
+        assert resolve_limits("abx:c1", database=_db(*ordered)).family == "specific"
+        assert resolve_limits("abx:z", database=_db(*ordered)).family == "broad"
+
+
+def test_overrides_rank_by_literals_then_wildcards_then_order() -> None:
+    overrides = {
+        "ab*": LimitsOverride(contextWindow=1000),
+        "ab*:c?": LimitsOverride(contextWindow=2000),
+        "a*:c?": LimitsOverride(contextWindow=3000, maxOutputTokens=7),
+    }
+    db = _db(ModelEntry(pattern="a*", family="a", contextWindow=50_000, source="t"))
+    limits = resolve_limits("abx:c1", database=db, overrides=overrides)
+    assert (limits.context_window, limits.override_pattern) == (2000, "ab*:c?")
+    assert limits.max_output_tokens == 7  # the field only the least specific one sets
+    # Equal literals: fewer wildcards first; then the earlier pattern.
+    fewer = {"a?c*": LimitsOverride(contextWindow=1), "a*t": LimitsOverride(contextWindow=2)}
+    assert resolve_limits("abc:t", database=db, overrides=fewer).context_window == 2
+    same = {"a*t": LimitsOverride(contextWindow=1), "*:t": LimitsOverride(contextWindow=2)}
+    assert resolve_limits("abc:t", database=db, overrides=same).context_window == 1
+    swapped = {"*:t": LimitsOverride(contextWindow=2), "a*t": LimitsOverride(contextWindow=1)}
+    assert resolve_limits("abc:t", database=db, overrides=swapped).context_window == 2

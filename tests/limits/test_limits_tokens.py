@@ -94,3 +94,33 @@ def test_estimates_are_deterministic_and_roughly_additive(
     # A non-empty text is at least one token, at most about two per character.
     if a:
         assert 1 <= estimate_tokens(a, family) <= 2 * len(a) + 1
+
+
+def test_messages_count_thinking_and_use_the_family_of_the_model() -> None:
+    digits = "1234567890"  # 5 tokens for a wide tokenizer, 12 for a narrow one
+    message = {"role": "assistant", "content": digits, "thinking": digits}
+    overhead = REPLY_OVERHEAD + MESSAGE_OVERHEAD
+    assert estimate_message_tokens([message], "qwen") == overhead + 5 + 5
+    assert estimate_message_tokens([message], "llama") == overhead + 12 + 12
+    assert estimate_message_tokens([message]) == overhead + 12 + 12
+    assert estimate_prompt_tokens([message], "qwen") == overhead + 10
+    assert estimate_prompt_tokens(digits, "qwen") == 5
+    # A message with nothing in it still costs its overhead; an empty image list costs nothing.
+    assert estimate_message_tokens([{"role": "user", "images": []}]) == overhead
+
+
+@pytest.mark.parametrize(
+    ("family", "kind"),
+    [
+        ("", "narrow"),
+        ("QWEN2.5", "wide"),
+        ("codegemma", "wide"),
+        ("granite3.1", "wide"),
+        ("gpt-oss", "wide"),
+        ("llama3.2-vision", "wide"),
+        ("llama3.2", "narrow"),
+        ("phi", "narrow"),
+    ],
+)
+def test_more_tokenizer_classes(family: str, kind: str) -> None:
+    assert tokenizer_class(family) == kind

@@ -245,3 +245,30 @@ def test_known_models_resolve_to_their_own_entry(
         assert entry.pattern == pattern
     assert entry.contextWindow == window
     assert caps <= entry.capabilities.to_capabilities().names()
+
+
+def test_lookups_follow_the_specificity_order_not_the_list_order() -> None:
+    entries = [
+        entry("phi3*", contextWindow=4096, maxOutputTokens=1024, profiles=()),
+        entry("phi3:*128k*", contextWindow=131072, profiles=("long-context",)),
+        entry("phi3:mini-128k", contextWindow=8192),
+        entry("phi3:?ini*", contextWindow=2048, maxOutputTokens=1024, profiles=()),
+    ]
+    for ordered in (entries, entries[::-1]):
+        db = ModelDatabase(ordered, source="t")
+
+        def pattern_of(name: str, db: ModelDatabase = db) -> str | None:
+            found = db.match_normalised(name)
+            return None if found is None else found.pattern
+
+        assert db.match("phi3:mini-128k") == entry("phi3:mini-128k", contextWindow=8192)
+        assert pattern_of("phi3:medium-128k") == "phi3:*128k*"
+        assert pattern_of("phi3:mini") == "phi3:?ini*"
+        assert pattern_of("phi3:medium") == "phi3*"
+        assert pattern_of("mistral:7b") is None
+        assert [e.pattern for e in db.matches("phi3:mini-128k")] == [
+            "phi3:mini-128k",
+            "phi3:*128k*",
+            "phi3:?ini*",
+            "phi3*",
+        ]

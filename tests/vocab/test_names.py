@@ -158,3 +158,85 @@ def test_fast_path_agrees_with_the_general_parser(text: str) -> None:
     except InvalidModelName:
         got = InvalidModelName
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # A host's limit is 350, every other part's 80.
+        ("h" * 351 + "/n/m", f"host '{'h' * 351}' is longer than 350 characters"),
+        ("n/" + "m" * 81, f"model '{'m' * 81}' is longer than 80 characters"),
+        ("n" * 81 + "/m", f"namespace '{'n' * 81}' is longer than 80 characters"),
+        # Exactly at the limit, another fault is the reason.
+        ("m" * 79 + "@", f"model '{'m' * 79}@' has the character '@', which is not allowed"),
+        # A ':' is allowed in a host (its port) and nowhere else; what follows is still read.
+        ("h:5000 x/n/m", "host 'h:5000 x' has a space"),
+        ("h:1:2@/n/m", "host 'h:1:2@' has the character '@', which is not allowed"),
+        # Only a '.' is the namespace's own fault; other bad characters are named as such.
+        ("ab@c/m", "namespace 'ab@c' has the character '@', which is not allowed"),
+        ("a-b.c/m", "namespace 'a-b.c' has a '.', which a namespace may not contain"),
+        # The scheme is the text before the first '://'.
+        ("ftp://a://b", "scheme 'ftp' is not allowed (only http or https)"),
+        # A ':' before the last '/' is not a tag separator.
+        ("h/ns:x/m", "namespace 'ns:x' has the character ':', which is not allowed"),
+        ("m:a\tb", "tag 'a\\tb' has a whitespace character '\\t'"),
+        ("HTTP://h/n/m:t!", "tag 't!' has the character '!', which is not allowed"),
+    ],
+)
+def test_more_reasons(text: str, reason: str) -> None:
+    with pytest.raises(InvalidModelName) as info:
+        parse_model_name(text)
+    assert info.value.reason == reason
+
+
+def test_schemes_are_dropped_case_insensitively() -> None:
+    assert parse_model_name("HTTP://h.tld/n/m").display == "h.tld/n/m:latest"
+    assert parse_model_name("https://h:8080/n/m:t").host == "h:8080"
+
+
+def test_keys_of_names_the_grammar_rejects() -> None:
+    assert model_key("Not A Name") == "\x00not a name"
+    assert model_key("llama3") == "registry.ollama.ai/library/llama3:latest"
+
+
+@pytest.mark.parametrize(
+    ("name", "base"),
+    [
+        ("qwen2.5-coder:7b", "qwen2.5-coder"),
+        ("Llama3.1", "llama3.1"),
+        ("myuser/M:7b", "m"),
+        ("host:5000/ns/Model:tag", "model"),
+        # Names the grammar rejects: the last path part before any tag.
+        ("a/b c:x:y", "b c:x"),
+        ("h/ns/Bad Name:tag", "bad name"),
+        ("a/b/c/d:t", "d"),
+        ("x/y/Z Z", "z z"),
+        ("", ""),
+    ],
+)
+def test_model_base(name: str, base: str) -> None:
+    from ollm_actors.vocab.names import model_base
+
+    assert model_base(name) == base
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("llama3.2", (None, "llama3.2", None)),
+        ("llama3.1:8b", (None, "llama3.1", "8b")),
+        ("myuser/m:7b", ("myuser", "m", "7b")),
+        # A host, a scheme or anything invalid needs the general parser.
+        ("host.tld/ns/m", None),
+        ("https://m", None),
+        ("my.user/m", None),
+        ("m:", None),
+        ("", None),
+    ],
+)
+def test_the_fast_path_takes_the_common_shape_only(
+    text: str, parts: tuple[str | None, str, str | None] | None
+) -> None:
+    from ollm_actors.vocab._fast import common_name_parts
+
+    assert common_name_parts(text) == parts
