@@ -28,6 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from ollm_actors.config import options as table
+from ollm_actors.config.bounds import (
+    MAX_ENV_VALUE,
+    CacheDirError,
+    env_value_problem,
+    expand_cache_dir,
+    is_utf8,
+    shown_path,
+)
 from ollm_actors.config.layers import DEFAULT_SOURCE, Layer, dotted, merge_layers, set_path
 from ollm_actors.config.model import Settings, default_document
 from ollm_actors.config.resolve import build_settings
@@ -40,6 +48,7 @@ __all__ = ("PROJECT_FILE", "check_settings_file", "load_settings", "user_setting
 PROJECT_FILE = Path(".ollm") / "settings.yaml"
 
 _NO_OVERRIDES: Mapping[str, object] = {}
+
 
 
 def user_settings_file() -> Path:
@@ -75,10 +84,11 @@ def _file_layer(
 ) -> Layer | None:
     """The layer of the file at ``path``; ``required`` names who asked for it (a missing
     file is then a problem, else it is skipped)."""
-    label = source or f"file:{path}"
-    if not path.exists():
+    label = source or f"file:{shown_path(path)}"
+    missing = f"no file at {shown_path(path)}"
+    if not os.path.exists(path):  # noqa: PTH110 (False, not an error, for NUL or too long)
         if required is not None:
-            problems.add("", required, "an existing settings file", f"no file at {path}")
+            problems.add("", required, "an existing settings file", missing)
         return None
     # PyYAML is imported only when there is a file to read (a fifth of a command's start).
     from ollm_actors.config.yamlfile import SettingsFileError, read_settings_file
@@ -88,7 +98,7 @@ def _file_layer(
     except FileNotFoundError:
         # Removed between the check above and the read.
         if required is not None:
-            problems.add("", required, "an existing settings file", f"no file at {path}")
+            problems.add("", required, "an existing settings file", missing)
         return None
     except SettingsFileError as exc:
         at = "" if exc.line is None else f":{exc.line}" + (
@@ -114,23 +124,15 @@ def _ollama_address(text: str) -> str:
     (with any credentials kept) so the schema's http(s) rule applies to everything else."""
     from ollm_actors.vocab.hosts import parse_host
 
-    host = parse_host(text)
-    if host.username is None and host.password is None:
-        return host.url
-    secret = host.username or ""
-    if host.password is not None:
-        secret += f":{host.password}"
-    return host.url.replace("://", f"://{secret}@", 1)
+    return parse_host(text).secret_url
 
 
-def _is_utf8(text: str) -> bool:
-    """False for text holding lone surrogates: what Python makes of an environment variable
-    or an argument whose bytes are not UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def _env_text_problem(name: str, path: str, text: str, problems: _Collector) -> bool:
+    """Whether ``text`` (the value of ``name``) is refused unparsed, as a new problem."""
+    refused = env_value_problem(text)
+    if refused is not None:
+        problems.add(path, f"env:{name}", *refused)
+    return refused is not None
 
 
 def _env_layer(env: Mapping[str, str], schema: SettingsSchema, problems: _Collector) -> Layer:
@@ -139,8 +141,7 @@ def _env_layer(env: Mapping[str, str], schema: SettingsSchema, problems: _Collec
 
     def put(name: str, path: tuple[str, ...], text: str) -> None:
         label = f"env:{name}"
-        if not _is_utf8(text):
-            problems.add(dotted(path), label, "UTF-8 text", "bytes that are not UTF-8")
+        if _env_text_problem(name, dotted(path), text, problems):
             return
         try:
             value = convert_text(text, schema.node_at(path))
@@ -166,6 +167,8 @@ def _env_layer(env: Mapping[str, str], schema: SettingsSchema, problems: _Collec
         if text is None or not text.strip():
             continue
         if var.fallback_for is not None and (env.get(var.fallback_for) or "").strip():
+            continue
+        if _env_text_problem(var.name, var.path, text, problems):
             continue
         if var.ollama_address:
             try:
@@ -206,7 +209,7 @@ def _override_layer(
             continue
         value = _plain(overrides[key])
         node = schema.node_at(path)
-        if isinstance(value, str) and not _is_utf8(value):
+        if isinstance(value, str) and not is_utf8(value):
             problems.add(key, label, "UTF-8 text", "bytes that are not UTF-8")
             continue
         if isinstance(value, str):
@@ -215,6 +218,11 @@ def _override_layer(
             except TextConversionError as exc:
                 problems.add(key, label, exc.expected, show_value(value))
                 continue
+        elif isinstance(value, list) and not all(
+            is_utf8(item) for item in value if isinstance(item, str)
+        ):
+            problems.add(key, label, "UTF-8 text", "bytes that are not UTF-8")
+            continue
         elif isinstance(value, list) and node is not None and isinstance(node.get("items"), dict):
             try:
                 value = [
@@ -253,6 +261,26 @@ def _host_problems(layer: Layer, bad_paths: set[tuple[str, ...]], problems: _Col
                 )
 
 
+_CACHE_DIR = ("cache", "dir")
+
+
+def _cache_dir_problems(
+    layer: Layer, bad_paths: set[tuple[str, ...]], problems: _Collector
+) -> None:
+    """Expand a leading ``~`` of ``cache.dir`` in place, or report why it cannot be: here
+    the problem can name its source, and the runtime gets a path it can use as is."""
+    cache = layer.data.get("cache")
+    text = cache.get("dir") if isinstance(cache, dict) else None
+    if not isinstance(cache, dict) or not isinstance(text, str):
+        return
+    if _CACHE_DIR in bad_paths or ("cache",) in bad_paths:
+        return
+    try:
+        cache["dir"] = expand_cache_dir(text)
+    except CacheDirError as exc:
+        problems.add(dotted(_CACHE_DIR), layer.position(_CACHE_DIR), "a directory path", str(exc))
+
+
 def _normalise(data: dict[str, Any]) -> None:
     """Spell capability aliases one way: ``tools`` in profiles, ``toolCalling`` in limits."""
     for patch in (data.get("routing", {}).get("profiles") or {}).values():
@@ -278,7 +306,9 @@ def _check(layer: Layer, schema: SettingsSchema, problems: _Collector) -> None:
             dotted(issue.path), layer.position(issue.path), issue.expected, issue.found,
             issue.suggestion,
         )
-    _host_problems(layer, {issue.path for issue in issues}, problems)
+    bad_paths = {issue.path for issue in issues}
+    _host_problems(layer, bad_paths, problems)
+    _cache_dir_problems(layer, bad_paths, problems)
 
 
 def _load(
@@ -327,12 +357,15 @@ def load_settings(
     try:
         if config_file is not None:
             user: Layer | None = _file_layer(
-                Path(config_file), problems, required=f"file:{os.fspath(config_file)}"
+                Path(config_file), problems, required=f"file:{shown_path(config_file)}"
             )
         elif (env.get(table.CONFIG_ENV) or "").strip():
-            user = _file_layer(
-                Path(env[table.CONFIG_ENV].strip()), problems, required=f"env:{table.CONFIG_ENV}"
-            )
+            named = env[table.CONFIG_ENV].strip()
+            user = None
+            if len(named) > MAX_ENV_VALUE:  # a file name may be any bytes, not any length
+                _env_text_problem(table.CONFIG_ENV, "", named, problems)
+            else:
+                user = _file_layer(Path(named), problems, required=f"env:{table.CONFIG_ENV}")
         else:
             user = _file_layer(user_settings_file(), problems, required=None)
         project_path = _project_file(Path.cwd() if cwd is None else cwd)
@@ -361,6 +394,6 @@ def check_settings_file(path: str | os.PathLike[str]) -> Settings:
     problems = _Collector()
     layers = [
         _defaults_layer(problems),
-        _file_layer(Path(path), problems, required=f"file:{os.fspath(path)}"),
+        _file_layer(Path(path), problems, required=f"file:{shown_path(path)}"),
     ]
     return _load(layers, SettingsSchema.load(), problems)

@@ -120,12 +120,26 @@ class Timeouts(_Section, frozen=True):
 
 
 class OllamaProvider(_Section, frozen=True):
-    """``providers.ollama``: server address(es), request options and network timeouts."""
+    """``providers.ollama``: server address(es), request options and network timeouts.
+
+    ``host`` and ``hosts`` keep any userinfo and query as written (requests need them);
+    ``repr()`` (and so ``repr(settings)``) masks both.
+    """
 
     host: str = "http://localhost:11434"
     hosts: tuple[str, ...] = ()
     options: OllamaOptions = OllamaOptions()
     timeouts: Timeouts = Timeouts()
+
+    def __repr__(self) -> str:
+        # Settings end up in logs and tracebacks by way of repr; the URLs' secrets must not.
+        from ollm_actors.vocab.hosts import redact_url
+
+        hosts = tuple(redact_url(host) for host in self.hosts)
+        return (
+            f"{type(self).__name__}(host={redact_url(self.host)!r}, hosts={hosts!r},"
+            f" options={self.options!r}, timeouts={self.timeouts!r})"
+        )
 
 
 class ProviderSettings(_Section, frozen=True):

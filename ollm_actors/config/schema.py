@@ -182,11 +182,13 @@ def show_value(value: object, limit: int = 60) -> str:
         text = "a list" if len(repr(value)) > limit else repr(value)
     else:
         text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
     from ollm_actors.vocab.hosts import redact_url
 
-    return redact_url(text)
+    # Masked before shortening: a shortened URL may have lost the '@' that marks a password.
+    text = redact_url(text)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
 
 
 _TRUE = frozenset({"true", "yes", "on", "1"})

@@ -7,6 +7,8 @@ used when PyYAML was built with it, because the CLI reads the settings on every 
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,21 @@ import yaml
 
 from ollm_actors.config.layers import Marks
 
-__all__ = ("Marks", "SettingsFileError", "parse_settings_text", "read_settings_file")
+__all__ = (
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "Marks",
+    "SettingsFileError",
+    "parse_settings_text",
+    "read_settings_file",
+)
+
+#: largest settings file read: thousands of times a real one, small enough to parse at once
+MAX_FILE_BYTES = 1024 * 1024
+#: most YAML nodes a document may hold with its aliases expanded. Composing shares an
+#: anchored node between its aliases, so a few hundred bytes can stand for a billion nodes
+#: ("billion laughs"); the walks that copy the data and collect the marks would visit each.
+MAX_NODES = 100_000
 
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -31,6 +47,43 @@ class SettingsFileError(Exception):
         self.found = found
         self.line = line
         self.column = column
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Refuse a node tree that holds more than :data:`MAX_NODES` nodes once aliases are
+    expanded, or is nested deeper than the walks below go, or contains itself. Linear in
+    the composed (unexpanded) tree: each shared node is sized once."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if key in active:
+            raise SettingsFileError("an alias inside the node it names (an alias cycle)")
+        if depth > _MAX_DEPTH:
+            raise SettingsFileError(f"nesting deeper than {_MAX_DEPTH} levels")
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        active.add(key)
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_NODES:
+                raise SettingsFileError(
+                    f"more than {MAX_NODES} values once its aliases are expanded"
+                )
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
 
 
 def _plain(value: Any, depth: int) -> Any:
@@ -72,6 +125,8 @@ def parse_settings_text(text: str) -> tuple[dict[str, Any], Marks]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_expanded_size(node)
         data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -101,18 +156,61 @@ def parse_settings_text(text: str) -> tuple[dict[str, Any], Marks]:
     return data, marks
 
 
+def _check_kind(info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise SettingsFileError("a directory, not a settings file")
+    if not stat.S_ISREG(info.st_mode):
+        # /dev/zero never ends, a FIFO may never answer: neither is a settings file.
+        raise SettingsFileError("a device, FIFO or socket, not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise SettingsFileError(
+            f"a file of {info.st_size} bytes (settings files are at most {MAX_FILE_BYTES})"
+        )
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        _check_kind(path.stat())
+        # Non-blocking, so that a FIFO swapped in after the stat cannot hang the open; the
+        # fstat then sees what was really opened.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SettingsFileError(f"an unreadable file ({reason})") from None
+    try:
+        _check_kind(os.fstat(fd))
+        chunks: list[bytes] = []
+        left = MAX_FILE_BYTES + 1
+        # The file may grow after the fstat; reading one byte past the limit tells.
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise SettingsFileError(f"an unreadable file ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise SettingsFileError(f"a file larger than {MAX_FILE_BYTES} bytes")
+    return b"".join(chunks)
+
+
 def read_settings_file(path: Path) -> tuple[dict[str, Any], Marks]:
     """Read and parse the settings file at ``path`` (see :func:`parse_settings_text`).
 
     Raises :class:`FileNotFoundError` when it does not exist, and :class:`SettingsFileError`
-    when it cannot be read (a directory, no permission, not UTF-8) or parsed.
+    at once, without reading, when it is not a regular file (a directory, a device such as
+    ``/dev/zero``, a FIFO) or is larger than :data:`MAX_FILE_BYTES`; also when it cannot
+    be read (no permission), is not UTF-8 or does not parse.
     """
+    raw = _read_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SettingsFileError(f"a file that is not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise SettingsFileError(f"an unreadable file ({exc.strerror or exc})") from None
     return parse_settings_text(text)
