@@ -118,7 +118,9 @@ class OllamaClient:
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         self.host = parse_host(host) if isinstance(host, str) else host
-        self._path, self._query = split_query(self.host.path)
+        # A query in the host URL is a secret the server wants on every request, after the
+        # API path.
+        self._path, self._query = self.host.path, self.host.query
         #: The host for messages: credentials as ``***``, no query.
         self.display = split_query(self.host.display)[0]
         self.connect_timeout = connect_timeout

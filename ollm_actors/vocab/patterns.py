@@ -128,6 +128,10 @@ def _token_regex(token: _Token) -> str:
     negated, chars = token
     if negated and not chars:
         return "."
+    if not chars:
+        # A class of reversed ranges only (``[z-a]``) holds no character: as in fnmatch,
+        # it matches nothing (the regex ``[]`` would not even compile).
+        return "(?!)"
     if not negated and len(chars) == 1:
         return re.escape(next(iter(chars)))
     body = "".join(re.escape(c) for c in sorted(chars))

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ollm_actors.errors import InvalidModelName
 from ollm_actors.vocab.backoff import backoff_delay
+from ollm_actors.vocab.names import parse_model_name
 from ollm_actors.vocab.suggest import close_match, close_matches, pullable_names
 
 
@@ -132,6 +134,15 @@ def test_pullable_names_are_the_literal_prefixes_without_trailing_separators(
     expected: list[str] = []
     for literal, _ in items:
         name = re.sub(r"[:\-._/]+$", "", literal)
-        if len(name) >= 2 and name not in expected:
+        if len(name) >= 2 and name not in expected and _valid_name(name):
             expected.append(name)
     assert pullable_names(patterns) == expected
+
+
+def _valid_name(name: str) -> bool:
+    # Only what Ollama's name grammar accepts can be pulled (a rule of its own, names.py).
+    try:
+        parse_model_name(name)
+    except InvalidModelName:
+        return False
+    return True
