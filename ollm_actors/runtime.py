@@ -220,9 +220,20 @@ async def open_runtime(
     bus = events if events is not None else EventBus(clock=one_clock.wall)
     cache_dir = cache_dir_for(settings)
     timeouts = settings.providers.ollama.timeouts
+    wire = settings.providers.ollama.limits
     async with (
-        HostPool(settings.hosts(), connect_timeout=timeouts.connect, read_timeout=timeouts.read)
-        as hosts,
+        HostPool(
+            settings.hosts(),
+            connect_timeout=timeouts.connect,
+            read_timeout=timeouts.read,
+            max_tags_bytes=wire.max_body_bytes.tags,
+            max_show_bytes=wire.max_body_bytes.show,
+            max_ps_bytes=wire.max_body_bytes.ps,
+            max_version_bytes=wire.max_body_bytes.version,
+            max_error_bytes=wire.max_body_bytes.error,
+            max_pull_line_bytes=wire.max_line_bytes,
+            max_json_depth=wire.max_json_depth,
+        ) as hosts,
         ActorSystem(clock=now) as system,
     ):
         # Read at most once per runtime, when first needed, and shared by every actor.

@@ -119,6 +119,25 @@ class Timeouts(_Section, frozen=True):
     read: float = 30.0
 
 
+class BodyLimits(_Section, frozen=True):
+    """``providers.ollama.limits.maxBodyBytes``: the largest answer read per endpoint."""
+
+    tags: int = 64 * 1024 * 1024
+    show: int = 8 * 1024 * 1024
+    ps: int = 8 * 1024 * 1024
+    version: int = 64 * 1024
+    error: int = 64 * 1024
+
+
+class WireLimits(_Section, frozen=True):
+    """``providers.ollama.limits``: what one answer of a server may cost before it is
+    refused (a ``ProtocolError`` naming the bound): body sizes, one pull line, JSON depth."""
+
+    max_body_bytes: BodyLimits = BodyLimits()
+    max_line_bytes: int = 1024 * 1024
+    max_json_depth: int = 64
+
+
 class OllamaProvider(_Section, frozen=True):
     """``providers.ollama``: server address(es), request options and network timeouts.
 
@@ -130,6 +149,7 @@ class OllamaProvider(_Section, frozen=True):
     hosts: tuple[str, ...] = ()
     options: OllamaOptions = OllamaOptions()
     timeouts: Timeouts = Timeouts()
+    limits: WireLimits = WireLimits()
 
     def __repr__(self) -> str:
         # Settings end up in logs and tracebacks by way of repr; the URLs' secrets must not.
@@ -138,7 +158,7 @@ class OllamaProvider(_Section, frozen=True):
         hosts = tuple(redact_url(host) for host in self.hosts)
         return (
             f"{type(self).__name__}(host={redact_url(self.host)!r}, hosts={hosts!r},"
-            f" options={self.options!r}, timeouts={self.timeouts!r})"
+            f" options={self.options!r}, timeouts={self.timeouts!r}, limits={self.limits!r})"
         )
 
 
@@ -182,6 +202,9 @@ class DownloadSettings(_Section, frozen=True):
     retries: int = 5
     backoff: Backoff = Backoff(initial=0.5, max=30.0)
     stall_timeout: float = 60.0
+    progress_deadline: float = 300.0
+    attempt_timeout: float = 21600.0
+    max_layers: int = 1000
 
 
 class CacheSettings(_Section, frozen=True):

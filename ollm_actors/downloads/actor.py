@@ -84,7 +84,12 @@ class DownloadsActor(Actor[DownloadsMessage]):
     ) -> None:
         """``inventory`` names what is installed for "did you mean" (else the host is
         asked); ``database`` what else is pullable; ``bounds`` what one pull may cost."""
-        self._bounds = bounds if bounds is not None else PullBounds()
+        downloads = settings.downloads
+        self._bounds = bounds or PullBounds(
+            progress_deadline=downloads.progress_deadline,
+            attempt_timeout=downloads.attempt_timeout,
+            max_layers=downloads.max_layers,
+        )
         self._database = database
         self._settings = settings
         self._pool = hosts

@@ -97,7 +97,10 @@ def decode_json(
     of 200,000 ``[`` would otherwise meet the interpreter's recursion limit (or worse).
     """
     if json_depth(raw, max_depth) > max_depth:
-        raise fail(f"JSON nested deeper than {max_depth} levels (limit max_json_depth)")
+        raise fail(
+            f"JSON nested deeper than {max_depth} levels"
+            " (limit providers.ollama.limits.maxJsonDepth)"
+        )
     try:
         return decoder.decode(raw)
     except msgspec.MsgspecError as exc:

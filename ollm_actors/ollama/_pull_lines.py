@@ -116,7 +116,8 @@ class PullLines:
         return ProtocolError(
             self._host,
             "/api/pull",
-            f"progress line longer than {size_text(self._max_line)} (limit max_pull_line_bytes)",
+            f"progress line longer than {size_text(self._max_line)}"
+            " (limit providers.ollama.limits.maxLineBytes)",
             line=self._line_number,
             snippet=snippet(raw),
         )

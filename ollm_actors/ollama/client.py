@@ -127,11 +127,11 @@ class OllamaClient:
         self.read_timeout = read_timeout
         # (limit, the parameter that sets it) per endpoint, so a message can name both.
         self._limits: dict[str, tuple[int, str]] = {
-            "/api/tags": (max_tags_bytes, "max_tags_bytes"),
-            "/api/show": (max_show_bytes, "max_show_bytes"),
-            "/api/ps": (max_ps_bytes, "max_ps_bytes"),
-            "/api/version": (max_version_bytes, "max_version_bytes"),
-            "/": (max_version_bytes, "max_version_bytes"),
+            "/api/tags": (max_tags_bytes, "providers.ollama.limits.maxBodyBytes.tags"),
+            "/api/show": (max_show_bytes, "providers.ollama.limits.maxBodyBytes.show"),
+            "/api/ps": (max_ps_bytes, "providers.ollama.limits.maxBodyBytes.ps"),
+            "/api/version": (max_version_bytes, "providers.ollama.limits.maxBodyBytes.version"),
+            "/": (max_version_bytes, "providers.ollama.limits.maxBodyBytes.version"),
         }
         self.max_error_bytes = max_error_bytes
         self.max_pull_line_bytes = max_pull_line_bytes

@@ -95,7 +95,9 @@ async def test_deep_nesting_is_refused_before_decoding(endpoint: str) -> None:
     depth = 60_000 if endpoint == "/api/version" else DEEP
     async with hostile(fixed(deep(depth)), healthy_version=False) as (_, client):
         error = await fails(client, endpoint)
-    assert "nested deeper than 64 levels (limit max_json_depth)" in error.reason
+    assert "nested deeper than 64 levels (limit providers.ollama.limits.maxJsonDepth)" in (
+        error.reason
+    )
     await still_working()
 
 
@@ -103,7 +105,7 @@ async def test_deep_nesting_in_a_pull_line_is_refused() -> None:
     async with hostile(fixed(deep(DEEP) + b"\n")) as (_, client):
         error = await fails(client, "/api/pull")
         assert error.line == 1
-        assert "max_json_depth" in error.reason
+        assert "maxJsonDepth" in error.reason
         await still_working(client)
 
 
@@ -130,10 +132,10 @@ async def test_shallow_answers_deeper_than_ollamas_still_decode() -> None:
 @pytest.mark.parametrize(
     ("endpoint", "bound", "shown"),
     [
-        ("/api/tags", "max_tags_bytes", "64 MiB"),
-        ("/api/show", "max_show_bytes", "8 MiB"),
-        ("/api/ps", "max_ps_bytes", "8 MiB"),
-        ("/api/version", "max_version_bytes", "64 KiB"),
+        ("/api/tags", "providers.ollama.limits.maxBodyBytes.tags", "64 MiB"),
+        ("/api/show", "providers.ollama.limits.maxBodyBytes.show", "8 MiB"),
+        ("/api/ps", "providers.ollama.limits.maxBodyBytes.ps", "8 MiB"),
+        ("/api/version", "providers.ollama.limits.maxBodyBytes.version", "64 KiB"),
     ],
 )
 async def test_an_endless_body_stops_at_its_default_bound(
@@ -150,7 +152,7 @@ async def test_a_huge_content_length_fails_before_any_body_arrives() -> None:
     # The server sends the head and then nothing: only the declared length can fail it fast.
     async with hostile(head_then_silence(2 * 1024**3)) as (_, client):
         error = await fails(client, "/api/tags")
-        assert "larger than 64 MiB (limit max_tags_bytes)" in error.reason
+        assert "64 MiB (limit providers.ollama.limits.maxBodyBytes.tags)" in error.reason
         await still_working(client)
 
 
@@ -161,13 +163,14 @@ async def test_a_body_exactly_at_its_bound_is_read() -> None:
             assert (await client.list_models()).models == []
     async with hostile(fixed(body), max_tags_bytes=len(body) - 1) as (_, client):
         error = await fails(client, "/api/tags")
-    assert f"larger than {len(body) - 1} bytes (limit max_tags_bytes)" in error.reason
+    limit = "(limit providers.ollama.limits.maxBodyBytes.tags)"
+    assert f"larger than {len(body) - 1} bytes {limit}" in error.reason
 
 
 async def test_a_pull_line_without_newline_stops_at_its_bound() -> None:
     async with hostile(chunked_forever(b"a" * 65_536, prefix=b'{"status":"')) as (_, client):
         error = await fails(client, "/api/pull")
-        assert "progress line longer than 1 MiB (limit max_pull_line_bytes)" in error.reason
+        assert "longer than 1 MiB (limit providers.ollama.limits.maxLineBytes)" in error.reason
         assert error.line == 1
         await still_working(client)
 
@@ -176,7 +179,7 @@ async def test_a_long_pull_line_with_its_newline_is_refused_too() -> None:
     line = b'{"status":"' + b"a" * 4096 + b'"}\n'
     async with hostile(fixed(line), max_pull_line_bytes=1024) as (_, client):
         error = await fails(client, "/api/pull")
-    assert "longer than 1 KiB (limit max_pull_line_bytes)" in error.reason
+    assert "longer than 1 KiB (limit providers.ollama.limits.maxLineBytes)" in error.reason
 
 
 async def test_an_endless_error_body_still_gives_the_status() -> None:
