@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -22,24 +23,29 @@ def ollm(url: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "ollm_actors", "--host", url, *args]
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 async def test_a_full_stdout_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:
     async with run_emulator(EmulatorState.default()) as emu:
-        with open("/dev/full", "wb") as full, anyio.fail_after(30):
+        full = os.open("/dev/full", os.O_WRONLY)
+        try:
             for args in (("--json", "list"), ("--json", "pull", "llama3.2")):
-                done = await anyio.run_process(
-                    ollm(emu.url, *args), env=cli_env(tmp_path), stdout=full, check=False
-                )
+                with anyio.fail_after(30):
+                    done = await anyio.run_process(
+                        ollm(emu.url, *args), env=cli_env(tmp_path), stdout=full, check=False
+                    )
                 err = done.stderr.decode()
                 assert done.returncode == 1, err
                 assert "Traceback" not in err and "internal error" not in err
                 assert "cannot write to standard output" in err
+        finally:
+            os.close(full)
         await emu.wait_idle()
 
 
 async def test_a_closed_stdout_is_refused_before_anything_starts(tmp_path: Path) -> None:
     async with run_emulator(EmulatorState.default()) as emu:
-        done = subprocess.run(
+        run = functools.partial(
+            subprocess.run,
             ollm(emu.url, "--json", "pull", "llama3.2"),
             env=cli_env(tmp_path),
             stdout=subprocess.DEVNULL,
@@ -50,6 +56,7 @@ async def test_a_closed_stdout_is_refused_before_anything_starts(tmp_path: Path)
             timeout=30,
             check=False,
         )
+        done = await anyio.to_thread.run_sync(run)
         assert emu.state.requests["POST /api/pull"] == 0
     assert done.returncode == 1
     assert b"standard output is closed" in done.stderr
