@@ -7,7 +7,7 @@ Each case runs the client in a child process of its own and reads that child's p
 here, in the parent, on loopback. A baseline child that only asks ``/api/version`` shows what
 the interpreter and the imports cost before any answer is held. Cases:
 
-- an endless chunked ``/api/tags`` body: the client must stop at ``max_tags_bytes`` (64 MiB);
+- an endless chunked ``/api/tags`` body: the client must stop at ``max_tags_bytes`` (32 MiB);
 - a pull line that never ends: the client must stop at ``max_pull_line_bytes`` (1 MiB);
 - a pull of 2,000,000 layers with distinct digests: the reader must hold none of them.
 

@@ -122,7 +122,7 @@ class Timeouts(_Section, frozen=True):
 class BodyLimits(_Section, frozen=True):
     """``providers.ollama.limits.maxBodyBytes``: the largest answer read per endpoint."""
 
-    tags: int = 64 * 1024 * 1024
+    tags: int = 32 * 1024 * 1024
     show: int = 8 * 1024 * 1024
     ps: int = 8 * 1024 * 1024
     version: int = 64 * 1024

@@ -45,7 +45,7 @@ MIB = 1024 * KIB
 #: while staying far below the interpreter's recursion limit.
 DEFAULT_MAX_JSON_DEPTH = 64
 #: The default body bounds of OllamaClient, each far above what a real server sends.
-DEFAULT_MAX_TAGS_BYTES = 64 * MIB
+DEFAULT_MAX_TAGS_BYTES = 32 * MIB
 DEFAULT_MAX_SHOW_BYTES = 8 * MIB
 DEFAULT_MAX_PS_BYTES = 8 * MIB
 DEFAULT_MAX_VERSION_BYTES = 64 * KIB

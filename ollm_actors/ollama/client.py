@@ -93,7 +93,7 @@ class OllamaClient:
 
     The bounds let a hostile or broken server cost one failed request (a ProtocolError naming
     the bound), never memory or stack; bodies are streamed and abandoned at their bound:
-    ``max_tags_bytes`` (64 MiB; 5,000 models take ~3 MiB), ``max_show_bytes`` (8 MiB),
+    ``max_tags_bytes`` (32 MiB; 5,000 models take ~3 MiB), ``max_show_bytes`` (8 MiB),
     ``max_ps_bytes`` (8 MiB), ``max_version_bytes`` (64 KiB; also ``GET /``) bound the body of
     their endpoint; ``max_error_bytes`` (64 KiB) is what is read of an answer with status
     >= 300 (cut there, so its ServerError still comes) or of delete's empty success;

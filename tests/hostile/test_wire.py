@@ -132,7 +132,7 @@ async def test_shallow_answers_deeper_than_ollamas_still_decode() -> None:
 @pytest.mark.parametrize(
     ("endpoint", "bound", "shown"),
     [
-        ("/api/tags", "providers.ollama.limits.maxBodyBytes.tags", "64 MiB"),
+        ("/api/tags", "providers.ollama.limits.maxBodyBytes.tags", "32 MiB"),
         ("/api/show", "providers.ollama.limits.maxBodyBytes.show", "8 MiB"),
         ("/api/ps", "providers.ollama.limits.maxBodyBytes.ps", "8 MiB"),
         ("/api/version", "providers.ollama.limits.maxBodyBytes.version", "64 KiB"),
@@ -152,7 +152,7 @@ async def test_a_huge_content_length_fails_before_any_body_arrives() -> None:
     # The server sends the head and then nothing: only the declared length can fail it fast.
     async with hostile(head_then_silence(2 * 1024**3)) as (_, client):
         error = await fails(client, "/api/tags")
-        assert "64 MiB (limit providers.ollama.limits.maxBodyBytes.tags)" in error.reason
+        assert "32 MiB (limit providers.ollama.limits.maxBodyBytes.tags)" in error.reason
         await still_working(client)
 
 
