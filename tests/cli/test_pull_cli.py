@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
-from tests.cli.support import cli_env
+from tests.cli.support import cli_env, pull_then_signal
 
 pytestmark = pytest.mark.anyio
 
@@ -93,23 +93,10 @@ async def test_sigint_cancels_the_pull_and_exits_130(
 ) -> None:
     emulator.state.pull_line_delay = 0.05
     emulator.state.pull_steps_per_layer = 200
-    lines: list[dict[str, object]] = []
     with anyio.fail_after(30):
-        async with await anyio.open_process(
-            ollm(emulator.url, "--json", "pull", "llama3.2"), env=cli_env(tmp_path)
-        ) as process:
-            assert process.stdout is not None
-            buffered = b""
-            async for chunk in process.stdout:
-                buffered += chunk
-                *complete, buffered = buffered.split(b"\n")
-                lines.extend(json.loads(line) for line in complete)
-                if any(line["event"] == "progress" for line in lines):
-                    process.send_signal(signal.SIGINT)
-                    break
-            rest = b"".join([buffered, *[chunk async for chunk in process.stdout]])
-            lines.extend(json.loads(line) for line in rest.splitlines() if line)
-            code = await process.wait()
+        code, lines = await pull_then_signal(
+            ollm(emulator.url, "--json", "pull", "llama3.2"), cli_env(tmp_path), signal.SIGINT
+        )
         await emulator.wait_idle()
     assert code == 130
     assert lines[-1]["event"] == "cancelled"

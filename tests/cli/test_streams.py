@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import signal
 import subprocess
@@ -13,8 +12,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
-from tests.cli.support import cli_env
+from ollm_actors.emulator import EmulatorState, run_emulator
+from tests.cli.support import cli_env, pull_then_signal
 
 pytestmark = pytest.mark.anyio
 
@@ -66,26 +65,12 @@ async def test_sigterm_cancels_the_pull_like_ctrl_c_and_exits_143(tmp_path: Path
     state = EmulatorState.empty()
     state.pull_line_delay = 0.05
     state.pull_steps_per_layer = 200
-    lines: list[dict[str, object]] = []
     async with run_emulator(state) as emu:
-        emulator: RunningEmulator = emu
         with anyio.fail_after(30):
-            async with await anyio.open_process(
-                ollm(emu.url, "--json", "pull", "llama3.2"), env=cli_env(tmp_path)
-            ) as process:
-                assert process.stdout is not None
-                buffered = b""
-                async for chunk in process.stdout:
-                    buffered += chunk
-                    *complete, buffered = buffered.split(b"\n")
-                    lines.extend(json.loads(line) for line in complete)
-                    if any(line["event"] == "progress" for line in lines):
-                        process.send_signal(signal.SIGTERM)
-                        break
-                rest = b"".join([buffered, *[chunk async for chunk in process.stdout]])
-                lines.extend(json.loads(line) for line in rest.splitlines() if line)
-                code = await process.wait()
-            await emulator.wait_idle()
+            code, lines = await pull_then_signal(
+                ollm(emu.url, "--json", "pull", "llama3.2"), cli_env(tmp_path), signal.SIGTERM
+            )
+        await emu.wait_idle()
     assert code == 143
     assert lines[-1]["event"] == "cancelled"
     assert state.find_installed("llama3.2") is None

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The child writes a new cache; the first fsync or rename stops it dead for the parent to
 # kill. Writing in place (no temp file) would already have clobbered the old file by then.
 _CHILD = """
-import os, sys, time
+import os, signal, sys
 from pathlib import Path
 from ollm_actors.inventory.store import save_host_cache
 
@@ -26,7 +26,7 @@ def stop(*args, **kwargs):
     sys.stdout.write("stopped\\n")
     sys.stdout.flush()
     while True:
-        time.sleep(60)
+        signal.pause()  # until the parent's SIGKILL
 
 os.fsync = stop
 os.replace = stop
