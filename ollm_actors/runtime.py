@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.actors.cell import ActorStatistics
@@ -72,8 +72,14 @@ def _closure(wanted: Collection[str]) -> tuple[ActorName, ...]:
     return tuple(name for name in ACTORS if name in chosen)
 
 
-def _missing(name: str) -> ActorUnavailable:
-    return ActorUnavailable(name, "not started in this runtime (see open_runtime's actors=)")
+_API = TypeVar("_API")
+
+
+def _started(api: _API | None, name: str) -> _API:
+    """``api``, or ``ActorUnavailable`` for an actor this runtime was opened without."""
+    if api is None:
+        raise ActorUnavailable(name, "not started in this runtime (see open_runtime's actors=)")
+    return api
 
 
 class ModelsAPI:
@@ -87,15 +93,11 @@ class ModelsAPI:
 
     @property
     def inventory(self) -> InventoryAPI:
-        if self._inventory is None:
-            raise _missing("inventory")
-        return self._inventory
+        return _started(self._inventory, "inventory")
 
     @property
     def downloads(self) -> DownloadsAPI:
-        if self._downloads is None:
-            raise _missing("downloads")
-        return self._downloads
+        return _started(self._downloads, "downloads")
 
     async def list_models(self, host: str | None = None, refresh: bool = False) -> list[ModelInfo]:
         """Models on every online or cached host (or on ``host``); see InventoryAPI."""
@@ -161,15 +163,11 @@ class Runtime:
 
     @property
     def limits(self) -> LimitsAPI:
-        if self._limits is None:
-            raise _missing("limits")
-        return self._limits
+        return _started(self._limits, "limits")
 
     @property
     def router(self) -> RouterAPI:
-        if self._router is None:
-            raise _missing("router")
-        return self._router
+        return _started(self._router, "router")
 
     @property
     def hosts(self) -> tuple[str, ...]:

@@ -86,3 +86,24 @@ async def test_open_runtime_without_arguments_reads_the_environment(
                 assert rt.settings.options.max_tokens == 1234
                 assert rt.settings.sources["providers.ollama.host"] == "env:OLLM_HOST"
                 assert await rt.models.list_models()
+
+
+@pytest.mark.anyio
+async def test_a_subset_runtime_names_the_actors_it_lacks(tmp_path: Path) -> None:
+    from ollm_actors.errors import ActorUnavailable
+    from ollm_actors.runtime import open_runtime
+    from ollm_actors.testing import hermetic_settings
+
+    settings = hermetic_settings(["http://127.0.0.1:9"], tmp_path / "cfg")
+    with anyio.fail_after(10):
+        async with open_runtime(settings, actors=("limits",)) as rt:
+            assert rt.actors == ("inventory", "limits")
+            assert rt.limits is not None and rt.models.inventory is not None
+            with pytest.raises(ActorUnavailable, match="not started in this runtime"):
+                _ = rt.router
+            with pytest.raises(ActorUnavailable) as caught:
+                await rt.models.pull_model("phi3:mini")
+    assert caught.value.actor == "downloads"
+    with pytest.raises(ValueError, match="unknown actors"):
+        async with open_runtime(settings, actors=("nope",)):
+            pass
