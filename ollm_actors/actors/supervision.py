@@ -3,7 +3,13 @@
 Ideas from tractor and Erlang/OTP, on anyio structured concurrency: every actor runs in the
 system's task group under its own cancel scope; a crash (an unexpected exception) restarts the
 actor from its factory after a capped exponential backoff; more than ``max_restarts`` crashes
-within ``within`` seconds make the whole system fail loudly with ``ActorCrashed``.
+of one cause within ``within`` seconds make the whole system fail loudly with ``ActorCrashed``.
+
+Restart limits are per cause (``crash_cause``): the exception's type, and the host it names when
+it carries one. A crash that names a host was provoked by what that host sent, not by a bug of
+ours, so it never exhausts the system: past its limit the actor keeps restarting at the slowest
+backoff (and says so in the log), while other causes keep their own, untouched budgets. A host
+sending garbage therefore cannot tear down a runtime that other hosts still serve.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from ollm_actors.actors.reply import Reply
 from ollm_actors.errors import ActorCrashed, ActorUnavailable
 from ollm_actors.vocab.backoff import backoff_delay
 
-__all__ = ("ActorSystem", "RestartPolicy", "crashes_exceed")
+__all__ = ("ActorSystem", "RestartPolicy", "crash_cause", "crashes_exceed")
 
 logger = logging.getLogger("ollm_actors.actors")
 
@@ -61,6 +67,24 @@ def crashes_exceed(crash_times: deque[float], now: float, policy: RestartPolicy)
     while crash_times and crash_times[0] < now - policy.within:
         crash_times.popleft()
     return len(crash_times) > policy.max_restarts
+
+
+def _named_host(exc: BaseException) -> str | None:
+    """The host an exception (or one it was raised from) names, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        host = getattr(current, "host", None)
+        if isinstance(host, str) and host:
+            return host
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def crash_cause(bug: BaseException) -> tuple[str, str | None]:
+    """What a crash is counted against: the exception's type and the host it names (or None)."""
+    return f"{type(bug).__module__}.{type(bug).__qualname__}", _named_host(bug)
 
 
 def _brief(bug: BaseException, limit: int = 160) -> str:
@@ -201,7 +225,7 @@ class ActorSystem:
         *,
         task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
     ) -> None:
-        crash_times: deque[float] = deque()
+        crash_times: dict[tuple[str, str | None], deque[float]] = {}
         pending_status: TaskStatus[None] | None = task_status
         failure: ActorCrashed | None = None
 
@@ -217,12 +241,21 @@ class ActorSystem:
                 while True:
                     bug = await self._incarnate(cell, factory, running)
                     logger.warning("actor %r crashed: %r", cell.name, bug, exc_info=bug)
-                    if crashes_exceed(crash_times, self._clock(), policy):
-                        failure = ActorCrashed(cell.name, bug, crashes=len(crash_times))
+                    kind, host = cause = crash_cause(bug)
+                    times = crash_times.setdefault(cause, deque())
+                    # Always record the crash (crashes_exceed appends), whatever its host.
+                    if crashes_exceed(times, self._clock(), policy) and host is None:
+                        failure = ActorCrashed(cell.name, bug, crashes=len(times))
                         break
+                    if host is not None and len(times) == policy.max_restarts + 1:
+                        logger.error(
+                            "actor %r: %d crashes caused by %s from host %s within %gs; "
+                            "restarting at the slowest pace, other hosts are unaffected",
+                            cell.name, len(times), kind, host, policy.within,
+                        )
                     cell.state = "restarting"
                     cell.restarts += 1
-                    await anyio.sleep(policy.backoff(len(crash_times)))
+                    await anyio.sleep(policy.backoff(len(times)))
         finally:
             if failure is not None:
                 cell.close("failed", f"failed: {failure.reason}")
