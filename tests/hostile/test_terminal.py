@@ -87,10 +87,17 @@ def ollm(tmp_path: Path) -> Iterator[Ollm]:
 
 
 async def test_list(ollm: Ollm, host: str) -> None:
-    run = await ollm.run("list", "--host", host)
+    healthy = EmulatorState.empty()
+    healthy.install("phi3:mini")
+    async with run_emulator(healthy) as emu:
+        run = await ollm.run("list", "--host", host, "--host", emu.url)
+        ps = await ollm.run("ps", "--host", host, "--host", emu.url)
     assert run.code == 0, run.err
+    assert ps.code == 0, ps.err
     _clean(run)
-    assert "evil" in run.out
+    _clean(ps)
+    assert "evil" in run.out and "evil" in ps.out
+    assert "phi3:mini" in run.out  # the healthy host beside the hostile one still lists
 
 
 async def test_show(ollm: Ollm, host: str) -> None:
