@@ -12,6 +12,10 @@ the interpreter and the imports cost before any answer is held. Cases:
 - a pull of 2,000,000 layers with distinct digests: the reader must hold none of them.
 
 Each peak (in MiB: ru_maxrss / 1024) must stay at or under 100 MiB.
+
+Then hostile settings files, each loaded in a fresh child process (``ollm config validate``'s
+loader), timed from the parent: a 342-byte billion-laughs YAML, ``/dev/zero`` and a FIFO with
+no writer. Each must be refused with a ``SettingsError`` in under 1 s.
 """
 
 from __future__ import annotations
@@ -178,5 +182,67 @@ async def main() -> None:
         )
 
 
+SETTINGS_CHILD = """
+import sys, time
+from ollm_actors.config.loader import load_settings
+from ollm_actors.errors import SettingsError
+
+started = time.perf_counter()
+try:
+    load_settings(None, env={"OLLM_CONFIG": sys.argv[1]})
+except SettingsError as exc:
+    outcome = "SettingsError: " + str(exc).splitlines()[0]
+else:
+    outcome = "loaded (not refused!)"
+print(f"{time.perf_counter() - started:.4f}\t{outcome}")
+"""
+
+#: 342 bytes that stand for 9**9 strings once the aliases are expanded.
+BILLION_LAUGHS = "".join(
+    f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9 if prev else ['"lol"'] * 9) + "]\n"
+    for prev, name in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
+)
+SETTINGS_TARGET_S = 1.0
+
+
+def settings_cases() -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as scratch:
+        laughs = Path(scratch) / "laughs.yaml"
+        laughs.write_text(BILLION_LAUGHS, encoding="utf-8")
+        cases = [("billion-laughs YAML (342 bytes)", str(laughs))]
+        if Path("/dev/zero").exists():
+            cases.append(("/dev/zero as the settings file", "/dev/zero"))
+        if hasattr(os, "mkfifo"):
+            fifo = Path(scratch) / "fifo.yaml"
+            os.mkfifo(fifo)
+            cases.append(("a FIFO with no writer", str(fifo)))
+        print(f"\n{'settings file':34} {'refused in':>10} {'target':>7}  met?  outcome")
+        for name, path in cases:
+            done = subprocess.run(
+                [sys.executable, "-c", SETTINGS_CHILD, path],
+                capture_output=True,
+                timeout=60,
+                check=True,
+            )
+            seconds, _, outcome = done.stdout.decode().strip().partition("\t")
+            refused = outcome.startswith("SettingsError")
+            met = record(
+                "hostile",
+                f"refusal time, {name}",
+                float(seconds) if refused else float("inf"),
+                SETTINGS_TARGET_S,
+                higher_is_better=False,
+                unit="s",
+            )
+            mark = "yes" if met else "NO"
+            print(f"{name:34} {float(seconds):9.3f}s {SETTINGS_TARGET_S:6.1f}s  {mark:4}  "
+                  + outcome[:70])
+
+
 if __name__ == "__main__":
     anyio.run(main, backend="asyncio")
+    settings_cases()

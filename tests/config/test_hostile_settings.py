@@ -8,7 +8,6 @@ environment values, a ``~user`` without a home, and the secrets in host URLs kep
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -27,13 +26,12 @@ BILLION_LAUGHS = "".join(
 
 
 def _refusal(tmp_path: Path, **env: str) -> str:
-    """The message of the SettingsError that loading with ``env`` raises, quickly."""
-    started = time.monotonic()
+    """The message of the SettingsError that loading with ``env`` raises (how fast: see
+    ``benchmarks/bench_hostile.py``; the refusal here is by budget, which the message names)."""
     with pytest.raises(SettingsError) as info:
         load_settings(None, env=env, cwd=tmp_path) if "OLLM_CONFIG" in env else load_hermetic(
             tmp_path, env=env
         )
-    assert time.monotonic() - started < 1.0
     return str(info.value)
 
 
