@@ -13,6 +13,7 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── ServerError           an HTTP error status                       (host, endpoint, status)
     ├── ModelNotFound         not on the host / not in the registry      (model, host, suggestions)
     ├── ModelBusy             refused while in use                       (model, host, reason)
+    ├── ModelOnSeveralHosts   one model asked for, several hosts have it (model, hosts)
     ├── PullFailed            the server's error, or retries ran out     (model, host, reason)
     ├── PullCancelled         cancelled before it finished               (model, host)
     ├── NoModelAvailable      nothing fits a profile, fallbacks included (profile, rejected)
@@ -36,10 +37,10 @@ from typing import Any, ClassVar
 
 __all__ = (
     "ActorCrashed", "ActorUnavailable", "AskTimeout", "HostUnreachable", "InboxFull", "InvalidHost",
-    "InvalidModelName", "LimitsDataError", "ModelBusy", "ModelNotFound", "NoModelAvailable",
-    "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled", "PullFailed", "ServerError",
-    "SettingsError", "SettingsProblem", "SubscriberOverflow", "UnhandledMessage",
-    "UnknownCapability", "UnknownProfile",
+    "InvalidModelName", "LimitsDataError", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts",
+    "NoModelAvailable", "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled",
+    "PullFailed", "ServerError", "SettingsError", "SettingsProblem", "SubscriberOverflow",
+    "UnhandledMessage", "UnknownCapability", "UnknownProfile",
 )
 
 _UNREACHABLE_HINT = "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
@@ -164,13 +165,8 @@ class ProtocolError(OllmError):
     fact_names = ("host", "endpoint", "line", "snippet", "reason")
 
     def __init__(
-        self,
-        host: str,
-        endpoint: str,
-        reason: str,
-        *,
-        line: int | None = None,
-        snippet: str | None = None,
+        self, host: str, endpoint: str, reason: str, *,
+        line: int | None = None, snippet: str | None = None,
     ) -> None:
         self.host, self.endpoint, self.reason = host, endpoint, reason
         self.line, self.snippet = line, snippet
@@ -231,11 +227,8 @@ class NoModelAvailable(OllmError):
     fact_names = ("profile", "required", "rejected", "suggestions")
 
     def __init__(
-        self,
-        profile: str,
-        required: Sequence[str],
-        rejected: Sequence[tuple[str, str]] = (),
-        suggestions: Sequence[str] = (),
+        self, profile: str, required: Sequence[str],
+        rejected: Sequence[tuple[str, str]] = (), suggestions: Sequence[str] = (),
     ) -> None:
         self.profile, self.required = profile, tuple(required)
         self.rejected, self.suggestions = tuple(rejected), tuple(suggestions)
@@ -275,6 +268,17 @@ class ModelBusy(OllmError):
     def __init__(self, model: str, host: str | None, reason: str) -> None:
         self.model, self.host, self.reason = model, host, reason
         super().__init__(f"model '{model}'{_at('on', host)} is busy: {reason}")
+
+
+class ModelOnSeveralHosts(OllmError):
+    """An action on one model (``rm``) that found it on several hosts and was not told which."""
+
+    fact_names = ("model", "hosts")
+
+    def __init__(self, model: str, hosts: Sequence[str]) -> None:
+        self.model, self.hosts = model, tuple(hosts)
+        which = f"model '{model}' is on several hosts ({', '.join(self.hosts)})"
+        super().__init__(f"{which}: name one with --on HOST, or use --all-hosts for every one")
 
 
 class ActorUnavailable(OllmError):
@@ -367,12 +371,8 @@ class UnknownProfile(OllmError):
     fact_names = ("profile", "known", "setting", "suggestions")
 
     def __init__(
-        self,
-        profile: str,
-        known: Iterable[str],
-        *,
-        setting: str | None = None,
-        suggestions: Sequence[str] = (),
+        self, profile: str, known: Iterable[str], *,
+        setting: str | None = None, suggestions: Sequence[str] = (),
     ) -> None:
         self.profile, self.known, self.setting = profile, tuple(sorted(known)), setting
         self.suggestions = tuple(suggestions)

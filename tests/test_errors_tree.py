@@ -43,6 +43,7 @@ SAMPLES: dict[str, OllmError] = {
         errors.ServerError("http://h", "/api/tags", 500, "boom"),
         errors.ModelNotFound("m", "http://h", ["n"]),
         errors.ModelBusy("m", "http://h", "pulling"),
+        errors.ModelOnSeveralHosts("m", ("http://a", "http://b")),
         errors.PullFailed("m", "http://h", "gone", ["n"]),
         errors.PullCancelled("m", "http://h"),
         errors.NoModelAvailable("code", ["tools"], [("m", "small")], ["n"]),
