@@ -248,14 +248,16 @@ class NoModelAvailable(OllmError):
 
 
 class PromptTooLarge(OllmError):
-    """A prompt that cannot fit a model's context window at all."""
+    """A prompt that cannot fit a model's context window with the output reserved for it."""
 
-    fact_names = ("model", "context_window", "prompt_tokens")
+    fact_names = ("model", "context_window", "prompt_tokens", "reserved_output")
 
-    def __init__(self, model: str, context_window: int, prompt_tokens: int) -> None:
+    def __init__(self, model: str, context_window: int, prompt_tokens: int, reserved: int = 0) -> None:  # noqa: E501
         self.model, self.context_window, self.prompt_tokens = model, context_window, prompt_tokens
+        self.reserved_output = reserved  # the output tokens the fit rule keeps room for
+        output = f" and {reserved} tokens of output" if reserved > 1 else ""
         super().__init__(
-            f"prompt of ~{prompt_tokens} tokens does not fit '{model}' "
+            f"prompt of ~{prompt_tokens} tokens{output} does not fit '{model}' "
             f"(context window {context_window} tokens)"
         )
 

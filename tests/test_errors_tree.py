@@ -47,7 +47,7 @@ SAMPLES: dict[str, OllmError] = {
         errors.PullFailed("m", "http://h", "gone", ["n"]),
         errors.PullCancelled("m", "http://h"),
         errors.NoModelAvailable("code", ["tools"], [("m", "small")], ["n"]),
-        errors.PromptTooLarge("m", 8, 9),
+        errors.PromptTooLarge("m", 8, 9, 4),
         errors.SettingsError([SettingsProblem("a.b", "env", "a number", "'x'", "a.c")]),
         errors.LimitsDataError("db.yaml", ["entry 1: bad"]),
         errors.UnknownProfile("p", ["q"], setting="model.routing.x", suggestions=["q"]),
