@@ -64,6 +64,9 @@ if TYPE_CHECKING:
         ModelNotFound as ModelNotFound,
     )
     from ollm_actors.errors import (
+        ModelOnSeveralHosts as ModelOnSeveralHosts,
+    )
+    from ollm_actors.errors import (
         NoModelAvailable as NoModelAvailable,
     )
     from ollm_actors.errors import (
@@ -183,6 +186,7 @@ _EXPORTS: dict[str, str] = {
     "LimitsDataError": "ollm_actors.errors",
     "ModelBusy": "ollm_actors.errors",
     "ModelNotFound": "ollm_actors.errors",
+    "ModelOnSeveralHosts": "ollm_actors.errors",
     "NoModelAvailable": "ollm_actors.errors",
     "OllmError": "ollm_actors.errors",
     "PromptTooLarge": "ollm_actors.errors",

@@ -13,6 +13,7 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── ServerError           an HTTP error status                       (host, endpoint, status)
     ├── ModelNotFound         not on the host / not in the registry      (model, host, suggestions)
     ├── ModelBusy             refused while in use                       (model, host, reason)
+    ├── ModelOnSeveralHosts   one model asked for, several hosts have it (model, hosts)
     ├── PullFailed            the server's error, or retries ran out     (model, host, reason)
     ├── PullCancelled         cancelled before it finished               (model, host)
     ├── NoModelAvailable      nothing fits a profile, fallbacks included (profile, rejected)
@@ -36,10 +37,10 @@ from typing import Any, ClassVar
 
 __all__ = (
     "ActorCrashed", "ActorUnavailable", "AskTimeout", "HostUnreachable", "InboxFull", "InvalidHost",
-    "InvalidModelName", "LimitsDataError", "ModelBusy", "ModelNotFound", "NoModelAvailable",
-    "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled", "PullFailed", "ServerError",
-    "SettingsError", "SettingsProblem", "SubscriberOverflow", "UnhandledMessage",
-    "UnknownCapability", "UnknownProfile",
+    "InvalidModelName", "LimitsDataError", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts",
+    "NoModelAvailable", "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled",
+    "PullFailed", "ServerError", "SettingsError", "SettingsProblem", "SubscriberOverflow",
+    "UnhandledMessage", "UnknownCapability", "UnknownProfile",
 )
 
 _UNREACHABLE_HINT = "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
@@ -164,13 +165,8 @@ class ProtocolError(OllmError):
     fact_names = ("host", "endpoint", "line", "snippet", "reason")
 
     def __init__(
-        self,
-        host: str,
-        endpoint: str,
-        reason: str,
-        *,
-        line: int | None = None,
-        snippet: str | None = None,
+        self, host: str, endpoint: str, reason: str, *,
+        line: int | None = None, snippet: str | None = None,
     ) -> None:
         self.host, self.endpoint, self.reason = host, endpoint, reason
         self.line, self.snippet = line, snippet
@@ -231,11 +227,8 @@ class NoModelAvailable(OllmError):
     fact_names = ("profile", "required", "rejected", "suggestions")
 
     def __init__(
-        self,
-        profile: str,
-        required: Sequence[str],
-        rejected: Sequence[tuple[str, str]] = (),
-        suggestions: Sequence[str] = (),
+        self, profile: str, required: Sequence[str],
+        rejected: Sequence[tuple[str, str]] = (), suggestions: Sequence[str] = (),
     ) -> None:
         self.profile, self.required = profile, tuple(required)
         self.rejected, self.suggestions = tuple(rejected), tuple(suggestions)
@@ -255,14 +248,16 @@ class NoModelAvailable(OllmError):
 
 
 class PromptTooLarge(OllmError):
-    """A prompt that cannot fit a model's context window at all."""
+    """A prompt that cannot fit a model's context window with the output reserved for it."""
 
-    fact_names = ("model", "context_window", "prompt_tokens")
+    fact_names = ("model", "context_window", "prompt_tokens", "reserved_output")
 
-    def __init__(self, model: str, context_window: int, prompt_tokens: int) -> None:
+    def __init__(self, model: str, context_window: int, prompt_tokens: int, reserved: int = 0) -> None:  # noqa: E501
         self.model, self.context_window, self.prompt_tokens = model, context_window, prompt_tokens
+        self.reserved_output = reserved  # the output tokens the fit rule keeps room for
+        output = f" and {reserved} tokens of output" if reserved > 1 else ""
         super().__init__(
-            f"prompt of ~{prompt_tokens} tokens does not fit '{model}' "
+            f"prompt of ~{prompt_tokens} tokens{output} does not fit '{model}' "
             f"(context window {context_window} tokens)"
         )
 
@@ -275,6 +270,17 @@ class ModelBusy(OllmError):
     def __init__(self, model: str, host: str | None, reason: str) -> None:
         self.model, self.host, self.reason = model, host, reason
         super().__init__(f"model '{model}'{_at('on', host)} is busy: {reason}")
+
+
+class ModelOnSeveralHosts(OllmError):
+    """An action on one model (``rm``) that found it on several hosts and was not told which."""
+
+    fact_names = ("model", "hosts")
+
+    def __init__(self, model: str, hosts: Sequence[str]) -> None:
+        self.model, self.hosts = model, tuple(hosts)
+        which = f"model '{model}' is on several hosts ({', '.join(self.hosts)})"
+        super().__init__(f"{which}: name one with --on HOST, or use --all-hosts for every one")
 
 
 class ActorUnavailable(OllmError):
@@ -367,12 +373,8 @@ class UnknownProfile(OllmError):
     fact_names = ("profile", "known", "setting", "suggestions")
 
     def __init__(
-        self,
-        profile: str,
-        known: Iterable[str],
-        *,
-        setting: str | None = None,
-        suggestions: Sequence[str] = (),
+        self, profile: str, known: Iterable[str], *,
+        setting: str | None = None, suggestions: Sequence[str] = (),
     ) -> None:
         self.profile, self.known, self.setting = profile, tuple(sorted(known)), setting
         self.suggestions = tuple(suggestions)

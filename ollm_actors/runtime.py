@@ -256,7 +256,7 @@ async def open_runtime(
                 name="inventory",
                 restart=policy,
             )
-            inventory = InventoryAPI(ref)
+            inventory = InventoryAPI(ref, hosts)
         if "limits" in started:
             from ollm_actors.limits.actor import LimitsActor
             from ollm_actors.limits.api import LimitsAPI
@@ -272,7 +272,7 @@ async def open_runtime(
                 name="limits",
                 restart=policy,
             )
-            limits = LimitsAPI(limits_ref, settings)
+            limits = LimitsAPI(limits_ref, settings, hosts)
         if "downloads" in started:
             from ollm_actors.downloads.actor import DownloadsActor
             from ollm_actors.downloads.api import DownloadsAPI

@@ -1,9 +1,10 @@
 """THE fit rule (``ollm_actors.vocab.fit``): the router and the token budget give one answer.
 
 Stated from the rule's definition: a prompt of ``p`` tokens fits a model whose effective
-window is ``w`` (its window, capped by ``numCtx``) when ``p + 1 <= w`` for a model that
-generates and ``p <= w`` for one that does not. The router accepts a model for a prompt
-exactly when the budget says it fits.
+window is ``w`` (its window, capped by ``numCtx``) when ``p + r <= w`` for a model that
+generates, ``r`` the reserved output ``max(1, min(requested max output, the model's max
+output))`` (1 when nothing is requested), and ``p <= w`` for one that does not. The router
+accepts a model for a request exactly when the budget says it fits.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def limits_of(model: CatalogModel) -> ModelLimits:
     return resolve_limits(model.name, database=_DATABASE, server=facts, family=model.family)
 
 
-def routes(limits: ModelLimits, profile: str, prompt: int, num_ctx: int | None) -> bool:
+def routes(
+    limits: ModelLimits, profile: str, prompt: int, num_ctx: int | None, wish: int | None
+) -> bool:
     candidate = candidate_from_limits(limits, "http://h:11434")
     try:
         select_model(
@@ -48,6 +51,7 @@ def routes(limits: ModelLimits, profile: str, prompt: int, num_ctx: int | None) 
             profiles=BUILTIN_PROFILES,
             prompt_tokens=prompt,
             num_ctx=num_ctx,
+            max_output=wish,
         )
     except NoModelAvailable:
         return False
@@ -55,7 +59,7 @@ def routes(limits: ModelLimits, profile: str, prompt: int, num_ctx: int | None) 
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> tuple[CatalogModel, str, int, int | None]:
+def requests(draw: st.DrawFn) -> tuple[CatalogModel, str, int, int | None, int | None]:
     """A catalogue model, a profile it suits, and a prompt size near its window's edge."""
     model = draw(st.sampled_from(CATALOG))
     limits = limits_of(model)
@@ -72,25 +76,29 @@ def requests(draw: st.DrawFn) -> tuple[CatalogModel, str, int, int | None]:
             st.integers(min_value=0, max_value=2 * window),
         ).filter(lambda n: n >= 0)
     )
-    return model, profile, prompt, num_ctx
+    wish = draw(st.none() | st.integers(min_value=0, max_value=2 * limits.max_output_tokens))
+    return model, profile, prompt, num_ctx, wish
 
 
 @settings(max_examples=300, deadline=None)
 @given(requests())
 def test_route_and_budget_agree_on_every_catalogue_model(
-    request: tuple[CatalogModel, str, int, int | None],
+    request: tuple[CatalogModel, str, int, int | None, int | None],
 ) -> None:
-    model, profile, prompt, num_ctx = request
+    model, profile, prompt, num_ctx, wish = request
     limits = limits_of(model)
-    budget = compute_budget(limits, prompt_tokens=prompt, num_ctx=num_ctx, strict=False)
+    budget = compute_budget(
+        limits, prompt_tokens=prompt, num_ctx=num_ctx, max_output=wish, strict=False
+    )
     window = limits.context_window if num_ctx is None else min(num_ctx, limits.context_window)
     generates = "completion" in model.capabilities
-    by_definition = prompt + (1 if generates else 0) <= window
+    reserve = 1 if wish is None else max(1, min(wish, limits.max_output_tokens))
+    by_definition = prompt + (reserve if generates else 0) <= window
     assert budget.fits is by_definition
     if profile in suited_profiles(
         limits.capabilities.names(), limits.context_window, BUILTIN_PROFILES
     ):
-        assert routes(limits, profile, prompt, num_ctx) is by_definition
+        assert routes(limits, profile, prompt, num_ctx, wish) is by_definition
 
 
 def test_every_catalogue_model_suits_some_profile() -> None:
@@ -146,7 +154,7 @@ async def test_runtime_route_and_budget_agree_at_the_window_edge(tmp_path: Path)
                         )
                     ]
                     assert suits, profile
-                    for prompt in (4094, 4095, 4096, 131071, 131072):
+                    for prompt in (2047, 2048, 2049, 4095, 4096, 126976, 126977, 131072):
                         try:
                             decision = await rt.router.select_model(profile, prompt_tokens=prompt)
                         except NoModelAvailable:
@@ -163,5 +171,8 @@ async def test_runtime_route_and_budget_agree_at_the_window_edge(tmp_path: Path)
                             else:
                                 fits = budget.fits
                             assert (name in routed) is fits, (profile, name, prompt)
-                checked = await rt.router.select_model("fast", prompt_tokens=4095)
-                assert "phi3:mini" in {c.name for c in checked.candidates if not c.rejected_reason}
+                # phi3:mini: 4096 window, 2048 max output; maxTokens 4096 reserves 2048.
+                fitting = await rt.router.select_model("fast", prompt_tokens=2048)
+                assert "phi3:mini" in {c.name for c in fitting.candidates if not c.rejected_reason}
+                over = await rt.router.select_model("fast", prompt_tokens=2049)
+                assert "phi3:mini" not in {c.name for c in over.candidates if not c.rejected_reason}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ollm_actors.cli.on_host import OnOption, checked_on
 from ollm_actors.cli.state import CliState
 from ollm_actors.vocab.safe_text import safe_line
 
@@ -31,10 +32,12 @@ def capabilities_json(limits: ModelLimits) -> dict[str, bool]:
     return {name: bool(getattr(limits.capabilities, name)) for name in CAPABILITY_NAMES}
 
 
-def limits_json(limits: ModelLimits) -> dict[str, Any]:
-    """The ``ollm limits --json`` document (plus ``family``, ``profiles`` and ``sources``)."""
+def limits_json(limits: ModelLimits, host: str | None = None) -> dict[str, Any]:
+    """The ``ollm limits --json`` document (plus ``host`` whose facts were used, None when
+    no host has the model, ``family``, ``profiles`` and ``sources``)."""
     return {
         "model": limits.model,
+        "host": host,
         "context_window": limits.context_window,
         "max_output_tokens": limits.max_output_tokens,
         "capabilities": capabilities_json(limits),
@@ -51,8 +54,9 @@ def _from(source: str) -> str:
     return f"from {_SOURCE_WORDS.get(source, source)}"
 
 
-def limits_lines(limits: ModelLimits) -> list[str]:
-    """Human lines: each value and where it came from."""
+def limits_lines(limits: ModelLimits, host: str | None = None) -> list[str]:
+    """Human lines: the model and the host whose facts were used (when given), then each
+    value and where it came from."""
     sources = limits.sources
     caps = ", ".join(sorted(limits.capabilities.names())) or "none"
     pattern = limits.matched_pattern or "none"
@@ -68,7 +72,8 @@ def limits_lines(limits: ModelLimits) -> list[str]:
     rows = [(label, safe_line(value), safe_line(where)) for label, value, where in rows]
     width = max(len(label) for label, _, _ in rows)
     value_width = max(len(value) for _, value, _ in rows)
-    lines = [f"  {safe_line(limits.model)}"]
+    where = f" on {host}" if host is not None else ""
+    lines = [safe_line(f"  {limits.model}{where}")]
     for label, value, where in rows:
         lines.append(f"    {label.ljust(width)}    {value.ljust(value_width)}    {where}".rstrip())
     return lines
@@ -81,17 +86,35 @@ def register(app: typer.Typer) -> None:
     def limits_command(
         ctx: typer.Context,
         name: Annotated[str, typer.Argument(help="Model name, e.g. llama3.1:8b.")],
+        on: OnOption = None,
     ) -> None:
-        """The resolved limits of a model and where each value came from."""
+        """The resolved limits of a model and where each value came from, per host that
+        has it (--on HOST: on that one)."""
         state: CliState = ctx.find_root().obj
+        host = checked_on(state, on)
 
-        async def body(rt: Runtime) -> Any:
-            return await rt.limits.lookup(name)
+        async def body(rt: Runtime) -> list[tuple[Any, str | None]]:
+            from ollm_actors.cli.on_host import each_host, holders
+
+            found = await holders(rt, name, host)
+            if not found:
+                # Installed nowhere: the database and the defaults still answer.
+                return [(await rt.limits.lookup(name), None)]
+
+            async def lookup_on(where: str | None) -> tuple[Any, str | None]:
+                limits = await rt.limits.lookup(name, where)
+                return limits, rt.resolve_host(where)
+
+            return await each_host(found, lookup_on)
 
         from ollm_actors.cli.run import run_with_runtime
 
-        limits = run_with_runtime(state, body, actors=("limits",))
+        answers = run_with_runtime(state, body, actors=("limits",))
         if state.json:
-            state.print_json(limits_json(limits))
+            from ollm_actors.cli.on_host import per_host_json
+
+            state.print_json(per_host_json([limits_json(*answer) for answer in answers]))
             return
-        typer.echo("\n".join(limits_lines(limits)))
+        if answers[0][1] is None:
+            state.warn(f"{answers[0][0].model} is not installed on any host")
+        typer.echo("\n\n".join("\n".join(limits_lines(*answer)) for answer in answers))

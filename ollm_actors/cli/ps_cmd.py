@@ -51,7 +51,12 @@ def register(app: typer.Typer) -> None:
         state: CliState = ctx.find_root().obj
 
         async def body(rt: Runtime) -> list[Any]:
-            return await rt.models.list_loaded()
+            from ollm_actors.cli.on_host import each_host
+
+            # Each host on its own: one that cannot say (dead, never seen, nothing cached)
+            # is a warning naming it instead of a silent gap in the table.
+            answers = await each_host(rt.hosts, rt.models.list_loaded)
+            return [model for models in answers for model in models]
 
         from ollm_actors.cli.run import run_with_runtime
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
+from ollm_actors.cli.on_host import OnOption, checked_on
 from ollm_actors.cli.state import CliState
 from ollm_actors.vocab.safe_text import safe_line
 
@@ -96,7 +97,7 @@ class _PlainView:
             self._line(f"pulled '{event.model}' ({human_bytes(event.total)}) from {event.host}")
             return
         if event.event == "cancelled":
-            self._line(f"cancelled pull of '{event.model}'")
+            self._line(f"cancelled pull of '{event.model}' from {event.host}")
             return
         if event.event == "failed":
             return  # reported once, as an error line, when every pull has ended
@@ -194,9 +195,10 @@ def _failed_event(name: str, error: OllmError) -> PullEvent:
 
 
 async def pull_names(
-    rt: Runtime, names: list[str], view: _View
+    rt: Runtime, names: list[str], view: _View, host: str | None = None
 ) -> dict[str, PullResult | OllmError]:
-    """Pull every name concurrently, showing each event; the outcome per name.
+    """Pull every name concurrently to ``host`` (any host string; None: the default host),
+    showing each event; the outcome per name.
 
     Cancellation withdraws every pull through the runtime, shows the ``cancelled`` events,
     and propagates.
@@ -209,7 +211,7 @@ async def pull_names(
 
     async def pull_one(name: str) -> None:
         try:
-            handle = await rt.models.start_pull(name)
+            handle = await rt.models.start_pull(name, host)
         except OllmError as exc:
             outcomes[name] = exc
             view.show(name, _failed_event(name, exc))
@@ -242,8 +244,9 @@ def register(app: typer.Typer) -> None:
     def pull_command(
         ctx: typer.Context,
         names: Annotated[list[str], typer.Argument(help="Models to pull.", metavar="NAME...")],
+        on: OnOption = None,
     ) -> None:
-        """Pull models (several at once) with live progress."""
+        """Pull models (several at once) with live progress, to the default host or --on."""
         from ollm_actors.cli.output import report_error
         from ollm_actors.cli.run import run_with_runtime
         from ollm_actors.errors import (
@@ -255,10 +258,11 @@ def register(app: typer.Typer) -> None:
         )
 
         state: CliState = ctx.find_root().obj
+        host = checked_on(state, on)
         view = choose_view(json=state.json)
 
         async def body(rt: Runtime) -> dict[str, PullResult | OllmError]:
-            return await pull_names(rt, names, view)
+            return await pull_names(rt, names, view, host)
 
         try:
             outcomes = run_with_runtime(state, body)

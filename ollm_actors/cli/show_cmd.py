@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ollm_actors.cli.on_host import OnOption, checked_on
 from ollm_actors.cli.state import CliState
 from ollm_actors.vocab.safe_text import safe_line
 
@@ -118,26 +119,50 @@ def register(app: typer.Typer) -> None:
     def show_command(
         ctx: typer.Context,
         name: Annotated[str, typer.Argument(help="Model name, e.g. llama3.1:8b.")],
+        on: OnOption = None,
     ) -> None:
-        """Server facts, resolved limits, capabilities and the routing profiles it suits."""
+        """Server facts, resolved limits, capabilities and the routing profiles it suits, on
+        every host that has the model (--on HOST: on that one)."""
         state: CliState = ctx.find_root().obj
+        host = checked_on(state, on)
 
-        async def body(rt: Runtime) -> tuple[Any, Any, list[str]]:
+        async def body(rt: Runtime) -> list[tuple[Any, Any, list[str]]]:
+            from ollm_actors.cli.on_host import each_host, holders
             from ollm_actors.vocab.fit import suited_profiles
 
-            details = await rt.models.show_model(name)
-            limits = await rt.limits.lookup(details.name, details.host)
-            profiles = suited_profiles(
-                limits.capabilities.names(), limits.context_window, rt.settings.routing.profiles
-            )
-            return details, limits, profiles
+            async def show_on(where: str | None) -> tuple[Any, Any, list[str]]:
+                details = await rt.models.show_model(name, where)
+                limits = await rt.limits.lookup(details.name, details.host)
+                profiles = suited_profiles(
+                    limits.capabilities.names(),
+                    limits.context_window,
+                    rt.settings.routing.profiles,
+                )
+                return details, limits, profiles
+
+            # No holder: the show itself says "not found", with close names.
+            hosts: tuple[str | None, ...] = await holders(rt, name, host) or (None,)
+            return await each_host(hosts, show_on)
 
         from ollm_actors.cli.run import run_with_runtime
 
-        details, limits, profiles = run_with_runtime(state, body, actors=("limits",))
-        if details.stale:
-            state.warn(f"{details.host} is offline; showing the facts cached for {details.name}")
+        answers = run_with_runtime(state, body, actors=("limits",))
+        for details, _, _ in answers:
+            if details.stale:
+                state.warn(
+                    f"{details.host} is offline; showing the facts cached for {details.name}"
+                )
         if state.json:
-            state.print_json(show_json(details, limits, profiles))
+            from ollm_actors.cli.on_host import per_host_json
+
+            state.print_json(per_host_json([show_json(*answer) for answer in answers]))
             return
-        typer.echo(show_text(details, limits, profiles))
+        if len(answers) == 1:
+            typer.echo(show_text(*answers[0]))
+            return
+        blocks = [
+            f"{safe_line(details.name)} on {safe_line(details.host)}\n"
+            + show_text(details, limits, profiles)
+            for details, limits, profiles in answers
+        ]
+        typer.echo("\n\n".join(blocks))

@@ -21,7 +21,8 @@ class DownloadsAPI:
     """The downloads actor's public face (``rt.models`` delegates pulls and deletes here).
 
     Names are validated and normalised (``llama3.1`` and ``llama3.1:latest`` are one model);
-    ``host`` is any spelling of a configured host, ``None`` the default one.
+    ``host`` is any host string, ``None`` the default one; a host the settings do not name
+    is attached to the pool for the call.
     """
 
     def __init__(self, ref: ActorRef[Any], *, hosts: HostPool, bus: EventBus) -> None:
@@ -30,8 +31,9 @@ class DownloadsAPI:
         self._hosts = hosts
         self._bus = bus
 
-    def _target(self, name: str, host: str | None) -> tuple[str, str]:
-        return parse_model_name(name).display, self._hosts.resolve(host)
+    async def _target(self, name: str, host: str | None) -> tuple[str, str]:
+        model = parse_model_name(name).display
+        return model, await self._hosts.attach(host)
 
     async def start_pull(self, name: str, host: str | None = None) -> PullHandle:
         """Start pulling ``name`` (or join its pull in flight) and return the handle at once.
@@ -41,7 +43,7 @@ class DownloadsAPI:
         ``queued`` on (a handle joining a running pull starts from its latest figures).
         Cancelled before the answer, the request is withdrawn.
         """
-        model, where = self._target(name, host)
+        model, where = await self._target(name, host)
         ref = self._ref
         handle = PullHandle(ref, self._bus, model, where, new_asker_id())
         try:
@@ -85,7 +87,7 @@ class DownloadsAPI:
         have it, ``InvalidModelName``, ``InvalidHost``, ``HostUnreachable`` or
         ``ServerError``.
         """
-        model, where = self._target(name, host)
+        model, where = await self._target(name, host)
         await self._ref.ask(DeleteModel(model=model, host=where))
 
     async def pulls(self) -> tuple[PullInfo, ...]:

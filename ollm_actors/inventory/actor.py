@@ -117,6 +117,7 @@ class InventoryActor(Actor[InventoryMessage]):
         self._probe_max = inventory.probe.max
         self._deadline = timeouts.connect + timeouts.read
         self._hosts = {url: HostState(url) for url in self._pool.urls}
+        self._attached: dict[str, HostState] = {}
         self._fetches = Fetches(self._pool, self._deadline, self.start_soon, self.ref.tell)
         self._pulls: dict[rules.PullKey, PullEvent] = {}
         self._unsubscribe: list[Callable[[], None]] = []
@@ -158,7 +159,7 @@ class InventoryActor(Actor[InventoryMessage]):
     @handler
     async def _fetched(self, msg: Fetched) -> None:
         pending = self._fetches.finished(msg.key)
-        state = self._hosts[msg.key.host]
+        state = self._state(msg.key.host)
         value, error = msg.value, msg.error
         if isinstance(value, TagsResponse):
             self._announce(
@@ -194,10 +195,20 @@ class InventoryActor(Actor[InventoryMessage]):
 
     # asks -----------------------------------------------------------------------------------
 
+    def _state(self, url: str) -> HostState:
+        """The state of a configured host, or of one attached to the pool for a call (made
+        on first use; it stays out of the answers about every host)."""
+        state = self._hosts.get(url)
+        if state is None:
+            state = self._attached.get(url)
+            if state is None:
+                state = self._attached[url] = HostState(url)
+        return state
+
     def _targets(self, host: str | None) -> list[HostState]:
         if host is None:
             return list(self._hosts.values())
-        return [self._hosts[self._pool.resolve(host)]]
+        return [self._state(self._pool.resolve(host))]
 
     def _lists(self, targets: Iterable[HostState], *, refresh: bool) -> list[PendingFetch]:
         """The list fetches an answer about ``targets`` waits for, started where due."""
@@ -271,7 +282,7 @@ class InventoryActor(Actor[InventoryMessage]):
 
     @handler
     async def _probe_answered(self, msg: ProbeAnswered) -> None:
-        state = self._hosts[msg.host]
+        state = self._state(msg.host)
         state.probe = None
         if state.online is False:
             self._fetches.tags(state.url)
@@ -286,7 +297,7 @@ class InventoryActor(Actor[InventoryMessage]):
 
     def _known_host(self, host: str) -> HostState | None:
         try:
-            return self._hosts.get(self._pool.resolve(host))
+            return self._state(self._pool.resolve(host))
         except InvalidHost:
             return None
 

@@ -13,6 +13,7 @@ from ollm_actors.inventory.types import (
     ModelInfo,
     ModelStatus,
 )
+from ollm_actors.ollama.pool import HostPool
 
 __all__ = ("InventoryAPI",)
 
@@ -20,13 +21,22 @@ __all__ = ("InventoryAPI",)
 class InventoryAPI:
     """Lists, loaded models, show facts and model status, answered by the inventory actor.
 
-    Every method may raise ``InvalidHost`` for a host that is not configured and
-    ``ActorUnavailable`` while the runtime shuts down. Cancelling a call abandons its answer;
-    a fetch it started still completes for the other askers and for the cache.
+    ``host`` is any host string: with the runtime's ``hosts`` pool given, a host the
+    settings do not name is attached for the call (without it, such a host raises
+    ``InvalidHost``). Every method may raise ``InvalidHost`` for a string that is not an
+    Ollama address and ``ActorUnavailable`` while the runtime shuts down. Cancelling a call
+    abandons its answer; a fetch it started still completes for the other askers and for
+    the cache.
     """
 
-    def __init__(self, ref: ActorRef[Any]) -> None:
+    def __init__(self, ref: ActorRef[Any], hosts: HostPool | None = None) -> None:
         self._ref = ref
+        self._hosts = hosts
+
+    async def _host(self, host: str | None) -> str | None:
+        if host is None or self._hosts is None:
+            return host
+        return await self._hosts.attach(host)
 
     async def snapshot(self, host: str | None = None, refresh: bool = False) -> InventorySnapshot:
         """Host statuses and models of ``host`` (None: every host) together.
@@ -35,7 +45,7 @@ class InventoryAPI:
         that is offline contributes its cached list marked stale. Raises ``HostUnreachable``
         only when no requested host has any data (online or cached).
         """
-        answer: InventorySnapshot = await self._ref.ask(ListModels(host, refresh))
+        answer: InventorySnapshot = await self._ref.ask(ListModels(await self._host(host), refresh))
         return answer
 
     async def list_models(self, host: str | None = None, refresh: bool = False) -> list[ModelInfo]:
@@ -48,7 +58,7 @@ class InventoryAPI:
         An offline host contributes its last known loaded models marked stale. Raises
         ``HostUnreachable`` when no requested host answered and none has cached data.
         """
-        answer: list[LoadedModel] = await self._ref.ask(ListLoaded(host))
+        answer: list[LoadedModel] = await self._ref.ask(ListLoaded(await self._host(host)))
         return answer
 
     async def show_model(self, name: str, host: str | None = None) -> ModelDetails:
@@ -57,7 +67,7 @@ class InventoryAPI:
         Raises ``InvalidModelName``, ``ModelNotFound`` (with close names) when no requested
         host has it, ``HostUnreachable`` when the facts are unknown and the host is offline.
         """
-        answer: ModelDetails = await self._ref.ask(ShowModel(name, host))
+        answer: ModelDetails = await self._ref.ask(ShowModel(name, await self._host(host)))
         return answer
 
     async def get_model_status(self, name: str, host: str | None = None) -> ModelStatus:
@@ -65,5 +75,5 @@ class InventoryAPI:
 
         Raises ``InvalidModelName`` for a name Ollama would reject.
         """
-        answer: ModelStatus = await self._ref.ask(GetStatus(name, host))
+        answer: ModelStatus = await self._ref.ask(GetStatus(name, await self._host(host)))
         return answer

@@ -14,6 +14,7 @@ from ollm_actors.inventory.types import ModelInfo
 from ollm_actors.limits.budget import TokenBudget, compute_budget, compute_budget_for_prompt
 from ollm_actors.limits.messages import LookupLimits
 from ollm_actors.limits.resolve import ModelLimits
+from ollm_actors.ollama.pool import HostPool
 
 __all__ = ("LimitsAPI",)
 
@@ -24,21 +25,28 @@ LOOKUP_CONCURRENCY = 8
 class LimitsAPI:
     """Limits lookups and budgets, answered by the limits actor."""
 
-    def __init__(self, ref: ActorRef[Any], settings: Settings) -> None:
+    def __init__(
+        self, ref: ActorRef[Any], settings: Settings, hosts: HostPool | None = None
+    ) -> None:
         """``settings`` gives the budget's ``options.maxTokens`` and
-        ``providers.ollama.options.numCtx``."""
+        ``providers.ollama.options.numCtx``; with ``hosts``, a ``host`` the settings do not
+        name is attached for the call."""
         self._ref = ref
+        self._hosts = hosts
         self._max_tokens = settings.options.max_tokens
         self._num_ctx = settings.providers.ollama.options.num_ctx
 
     async def lookup(self, name: str, host: str | None = None) -> ModelLimits:
         """The limits of ``name``: override > server facts > database > family > default.
 
-        Server facts come from ``host`` (else any host that has the model), or from the
-        inventory's cache when the host is offline. ``source`` / ``sources`` say where each
-        value came from. Raises ``InvalidModelName``, ``InvalidHost``, or ``LimitsDataError``
-        for an invalid override.
+        Server facts come from ``host`` (any host string; else the first host that has the
+        model), or from the inventory's cache when the host is offline: the same name may be
+        a different model on each host, with its own window and capabilities. ``source`` /
+        ``sources`` say where each value came from. Raises ``InvalidModelName``,
+        ``InvalidHost``, or ``LimitsDataError`` for an invalid override.
         """
+        if host is not None and self._hosts is not None:
+            host = await self._hosts.attach(host)
         answer: ModelLimits = await self._ref.ask(LookupLimits(name, host))
         return answer
 

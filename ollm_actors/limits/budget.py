@@ -8,10 +8,14 @@ to send: large enough for the prompt and the whole output, never larger than the
 Rules of :func:`compute_budget`:
 
 * effective context = the model's window, capped by the configured ``numCtx`` when set;
-* the prompt *fits* when it leaves room for at least one output token (for embedding models,
-  which generate nothing, when the prompt itself fits);
-* ``max_output`` = the request's ``max_output``, else the configured ``maxTokens``, else the
-  model's max output — clamped to the model's max output and then to what the prompt leaves;
+* the requested output = the request's ``max_output``, else the configured ``maxTokens``;
+  the fit rule reserves ``min(requested, the model's max output)``
+  (:func:`~ollm_actors.vocab.fit.reserved_output`), one token when nothing is requested;
+* the prompt *fits* when it leaves room for that reserve (for embedding models, which
+  generate nothing, when the prompt itself fits) — the router's rule, so a model it picks
+  for a request always has the room the request's budget asks for;
+* ``max_output`` = the reserve; with nothing requested, the model's max output clamped to
+  what the prompt leaves;
 * ``num_predict`` = ``max_output``; ``num_ctx`` = ``prompt + max_output`` rounded up to a
   multiple of :data:`NUM_CTX_STEP` and capped at the effective context, so
   ``prompt + num_predict <= num_ctx <= effective context`` always holds. A coarse step keeps the
@@ -28,7 +32,7 @@ import msgspec
 from ollm_actors.errors import PromptTooLarge
 from ollm_actors.limits.resolve import ModelLimits
 from ollm_actors.limits.tokens import estimate_prompt_tokens
-from ollm_actors.vocab.fit import effective_window, prompt_fits
+from ollm_actors.vocab.fit import effective_window, prompt_fits, reserved_output
 
 __all__ = (
     "NUM_CTX_STEP",
@@ -110,13 +114,21 @@ def compute_budget(
             notes.append(f"numCtx {num_ctx} exceeds the model's window of {window}; using {window}")
 
     generates = limits.capabilities.completion
-    needed = prompt_tokens + (1 if generates else 0)
-    if not prompt_fits(window, prompt_tokens, generates=generates, num_ctx=num_ctx):
+    model_max = limits.max_output_tokens
+    requested: int | None = max_output if max_output is not None else configured_max_tokens
+    label = "max_output" if max_output is not None else "maxTokens"
+    reserve = reserved_output(requested, model_max, generates=generates)
+    needed = prompt_tokens + (reserve if generates else 0)
+    fits = prompt_fits(
+        window, prompt_tokens, generates=generates, num_ctx=num_ctx, reserve=reserve
+    )
+    if not fits:
         if strict:
-            raise PromptTooLarge(limits.model, effective, prompt_tokens)
+            raise PromptTooLarge(limits.model, effective, prompt_tokens, reserve)
+        output_words = f" and {reserve} tokens of output" if reserve > 1 else ""
         notes.append(
-            f"prompt of ~{prompt_tokens} tokens does not fit the context of {effective} "
-            f"(over by {needed - effective})"
+            f"prompt of ~{prompt_tokens} tokens{output_words} does not fit the context of "
+            f"{effective} (over by {needed - effective})"
         )
         return TokenBudget(
             model=limits.model,
@@ -133,22 +145,21 @@ def compute_budget(
     left = effective - prompt_tokens
     output = 0
     if generates:
-        if max_output is not None:
-            output, label = max_output, "max_output"
-        elif configured_max_tokens is not None:
-            output, label = configured_max_tokens, "maxTokens"
+        if requested is not None:
+            # The fit reserved exactly this, so it is never more than what is left.
+            output = reserve
+            if requested > model_max:
+                notes.append(
+                    f"{label} {requested} clamped to the model's max output {model_max}"
+                )
         else:
-            output, label = limits.max_output_tokens, "the model's max output"
-        if output > limits.max_output_tokens:
-            notes.append(
-                f"{label} {output} clamped to the model's max output {limits.max_output_tokens}"
-            )
-            output = limits.max_output_tokens
-        if output > left:
-            notes.append(f"{label} {output} clamped to {left} left after the prompt")
-            output = left
-        # The prompt fits, so at least one token is left; asking for none would be useless.
-        output = max(1, output)
+            output = model_max
+            if output > left:
+                notes.append(
+                    f"the model's max output {output} clamped to {left} left after the prompt"
+                )
+                output = left
+            output = max(1, output)
 
     send_ctx = min(effective, max(NUM_CTX_STEP, _round_up(prompt_tokens + output, NUM_CTX_STEP)))
     return TokenBudget(

@@ -226,10 +226,10 @@ def _base_layer(
     """The highest of database / family / default, as one FamilyDefault-shaped record."""
     if entry is not None:
         capabilities = entry.capabilities.to_capabilities()
-        if entry.maxOutputTokens is not None:
-            output = entry.maxOutputTokens
-        else:
-            output = entry.contextWindow if capabilities.completion else 0
+        # Without a stated maximum, the window; whether the model completes at all is
+        # decided after the server's and the override's capabilities (an embedding entry
+        # whose server says "completion" must not end with 0, i.e. num_predict=1).
+        output = entry.maxOutputTokens if entry.maxOutputTokens is not None else entry.contextWindow
         return "database", FamilyDefault(
             family=entry.family,
             context_window=entry.contextWindow,

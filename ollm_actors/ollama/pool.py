@@ -1,4 +1,5 @@
-"""One :class:`OllamaClient` per configured host, opened and closed together."""
+"""One :class:`OllamaClient` per configured host, opened and closed together; a host named
+per call that the settings do not name is attached on first use and closed with the rest."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ class HostPool:
     The first host is the default one. The bounds (``max_*``) are passed to every client;
     :class:`OllamaClient` documents them. Use as an async context manager: every client's
     connection pool is closed on exit, also on cancellation.
+
+    :meth:`attach` adds a host that is not configured (``ollm rm --on gpu-box``): it gets a
+    client like the others but stays out of :attr:`urls`, so "every host" keeps meaning the
+    configured ones.
     """
 
     def __init__(
@@ -68,6 +73,7 @@ class HostPool:
             max_json_depth=max_json_depth,
         )
         self._clients: dict[str, OllamaClient] = {}
+        self._attached: dict[str, OllamaHost] = {}
         self._stack = AsyncExitStack()
 
     @property
@@ -79,18 +85,44 @@ class HostPool:
     def default(self) -> str:
         return next(iter(self._hosts))
 
-    def resolve(self, host: str | None) -> str:
-        """The display URL of a configured host named by any spelling of its address.
+    @property
+    def attached(self) -> tuple[str, ...]:
+        """Display URLs of the hosts :meth:`attach` added, in the order they came."""
+        return tuple(self._attached)
 
-        ``None`` is the default host. Raises :class:`InvalidHost` for a host that is not
-        configured (the runtime only talks to the hosts its settings name).
+    def resolve(self, host: str | None) -> str:
+        """The display URL of a configured or attached host named by any spelling of its
+        address.
+
+        ``None`` is the default host. Raises :class:`InvalidHost` for a host that is neither
+        (:meth:`attach` it first to talk to it).
         """
         if host is None:
             return self.default
         display = _key(parse_host(host))
-        if display not in self._hosts:
+        if display not in self._hosts and display not in self._attached:
             known = ", ".join(self._hosts)
             raise InvalidHost(display, f"not one of the configured hosts ({known})")
+        return display
+
+    async def attach(self, host: str | None) -> str:
+        """:meth:`resolve`, opening a client first for a host that is not configured.
+
+        Any host string works (``gpu-box``, ``:11500``, ``http://h/prefix``); raises
+        :class:`InvalidHost` for one that cannot be an Ollama address. Opening a client
+        does not touch the network, so this never waits on the host.
+        """
+        if host is None:
+            return self.default
+        parsed = parse_host(host)
+        display = _key(parsed)
+        if display in self._hosts or display in self._attached:
+            return display
+        client = self._make(parsed)
+        # Entering an OllamaClient does not yield (it builds an httpx client), so no other
+        # task can attach the same host between the check above and the assignments below.
+        self._clients[display] = await self._stack.enter_async_context(client)
+        self._attached[display] = parsed
         return display
 
     def client(self, host: str | None = None) -> OllamaClient:
@@ -112,6 +144,7 @@ class HostPool:
         tb: TracebackType | None,
     ) -> None:
         self._clients.clear()
+        self._attached.clear()
         await self._stack.aclose()
 
 

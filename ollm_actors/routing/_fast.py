@@ -49,7 +49,8 @@ _UNCHECKED = Misfit("unchecked", "")
 # are free-form), so a long-lived memo stays bounded without evicting what it uses.
 _TABLE_LIMIT = 4096
 
-_FitTable = dict[int, dict[frozenset[str], Misfit | None]]
+# (window, the model's max output) -> capabilities -> the fit rule's answer
+_FitTable = dict[tuple[int, int | None], dict[frozenset[str], Misfit | None]]
 _FamilyTable = dict[str, dict[str, tuple[float, bool]]]
 _SizeTable = dict[str, float | None]
 
@@ -128,16 +129,16 @@ class PoolScorer:
 
     def misfit(self, candidate: Candidate) -> Misfit | None:
         """:func:`~ollm_actors.routing.scoring.reject` of ``candidate``."""
-        window = candidate.context_window
-        by_caps = self._fits.get(window)
+        window, output = candidate.context_window, candidate.max_output_tokens
+        by_caps = self._fits.get((window, output))
         if by_caps is None:
             _bounded(self._fits)
-            by_caps = self._fits[window] = {}
+            by_caps = self._fits[window, output] = {}
         caps = candidate.capabilities
         why = by_caps.get(caps, _UNCHECKED)
         if why is _UNCHECKED:
             _bounded(by_caps)
-            why = by_caps[caps] = misfit(caps, window, self.rules.need)
+            why = by_caps[caps] = misfit(caps, window, self.rules.need, output)
         return why
 
     def score(self, candidate: Candidate) -> float:
@@ -221,7 +222,7 @@ class PoolScorer:
         top = -math.inf
         leaders: list[Candidate] = []
         for cand in pool:
-            by_caps = fits.get(cand.context_window)
+            by_caps = fits.get((cand.context_window, cand.max_output_tokens))
             why = _UNCHECKED if by_caps is None else by_caps.get(cand.capabilities, _UNCHECKED)
             if why is _UNCHECKED:
                 why = self.misfit(cand)

@@ -94,6 +94,7 @@ class RouterActor(Actor[RouterMessage]):
         self._enabled = settings.model.routing.enabled
         self._default_model = settings.model.default
         self._num_ctx = settings.providers.ollama.options.num_ctx
+        self._max_output = settings.options.max_tokens  # reserved by the fit rule
         self._ttl = settings.inventory.ttl
         self._candidates: list[Candidate] | None = None
         self._fetched_at = 0.0
@@ -181,6 +182,7 @@ class RouterActor(Actor[RouterMessage]):
                 overrides=self._overrides,
                 prompt_tokens=prompt_tokens,
                 num_ctx=self._num_ctx,
+                max_output=self._max_output,
                 require=require,
                 routing_enabled=self._enabled,
                 default_model=self._default_model,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import msgspec
+
 from ollm_actors.actors.ref import ActorRef
 from ollm_actors.config.model import Settings
 from ollm_actors.routing.decision import RouteDecision
@@ -14,7 +16,7 @@ from ollm_actors.routing.messages import (
     SelectModel,
     SuitedProfiles,
 )
-from ollm_actors.vocab.profile_lookup import get_profile
+from ollm_actors.vocab.profile_lookup import get_profile, unknown_task_note
 from ollm_actors.vocab.profiles import RoutingProfile
 
 __all__ = ("RouterAPI",)
@@ -69,9 +71,22 @@ class RouterAPI:
         self, task_type: str, *, prompt_tokens: int = 0, require: Iterable[str] = ()
     ) -> RouteDecision:
         """:meth:`select_model` with the profile of :meth:`get_profile` for ``task_type``;
-        raises what both raise."""
+        raises what both raise. For a task type neither a profile nor ``routing.tasks``
+        knows, the first reason says so and names the profile used."""
         profile = self.get_profile(task_type)
-        return await self.select_model(profile.name, prompt_tokens=prompt_tokens, require=require)
+        decision = await self.select_model(
+            profile.name, prompt_tokens=prompt_tokens, require=require
+        )
+        settings = self._settings
+        note = unknown_task_note(
+            task_type,
+            profiles=settings.routing.profiles,
+            tasks=settings.routing.tasks,
+            default_profile=settings.model.routing.default_profile,
+        )
+        if note is None:
+            return decision
+        return msgspec.structs.replace(decision, reasons=(note, *decision.reasons))
 
     async def suits(self, name: str) -> list[str]:
         """The profiles (in settings order) whose hard filters ``name`` passes: required

@@ -93,13 +93,22 @@ def rules_for(
     require: Iterable[str] = (),
     prompt_tokens: int = 0,
     num_ctx: int | None = None,
+    max_output: int | None = None,
 ) -> Rules:
     """Prepare the rules of ``profile`` (known under ``name``) plus a caller's ``require``.
 
     ``require`` must already be capability names of ``CAPABILITY_NAMES``; ``num_ctx`` is the
-    context requests are sent with (``providers.ollama.options.numCtx``), if capped.
+    context requests are sent with (``providers.ollama.options.numCtx``), if capped;
+    ``max_output`` the output a request asks for (``options.maxTokens``), reserved by the fit.
     """
-    need = need_for(name, profile, require=require, prompt_tokens=prompt_tokens, num_ctx=num_ctx)
+    need = need_for(
+        name,
+        profile,
+        require=require,
+        prompt_tokens=prompt_tokens,
+        num_ctx=num_ctx,
+        max_output=max_output,
+    )
     return Rules(
         profile=name,
         need=need,
@@ -117,7 +126,9 @@ def rules_for(
 def reject(candidate: Candidate, rules: Rules) -> Misfit | None:
     """The first rule of the fit rule (:mod:`ollm_actors.vocab.fit`) ``candidate`` breaks
     under ``rules``, or ``None`` if it fits."""
-    return misfit(candidate.capabilities, candidate.context_window, rules.need)
+    return misfit(
+        candidate.capabilities, candidate.context_window, rules.need, candidate.max_output_tokens
+    )
 
 
 def _matches(text: str, family: str) -> bool:

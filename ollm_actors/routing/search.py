@@ -6,7 +6,8 @@ first, along the whole ``fallbackProfile`` chain; only when nothing there fits a
 of the chain is the chain walked again over entries from offline hosts' cached lists (a
 cached model on an unreachable host is a worse bet than a fitting fallback on a live one).
 At each profile a config override is honoured when that model is in the pool being searched
-and passes the hard filters; otherwise the best-scored fitting candidate wins (see
+and passes the hard filters, the profile's ``minContextWindow`` excepted (the reasons say
+so); otherwise the best-scored fitting candidate wins (see
 :mod:`ollm_actors.routing.scoring`), ties broken by name, then host, then the remaining facts,
 so the choice never depends on the order of the candidates.
 """
@@ -23,7 +24,8 @@ from ollm_actors.routing.decision import RouteDecision
 from ollm_actors.routing.no_model import no_model_error
 from ollm_actors.routing.outcome import Outcome, why_none
 from ollm_actors.routing.ranking import best, identity
-from ollm_actors.routing.scoring import rules_for
+from ollm_actors.routing.scoring import Rules, rules_for
+from ollm_actors.vocab.fit import override_misfit
 from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.profiles import RoutingProfile
 
@@ -42,6 +44,7 @@ class Search:
         "chain_note",
         "everyone",
         "extra",
+        "max_output",
         "memo",
         "num_ctx",
         "overrides",
@@ -62,6 +65,7 @@ class Search:
         num_ctx: int | None,
         catalog: Sequence[Candidate],
         memo: ScoreMemo,
+        max_output: int | None = None,
     ) -> None:
         self.requested = requested
         self.chain = chain
@@ -71,6 +75,7 @@ class Search:
         self.extra = extra
         self.prompt_tokens = prompt_tokens
         self.num_ctx = num_ctx
+        self.max_output = max_output
         self.catalog = catalog
         self.memo = memo
         self._scorers: list[PoolScorer] = []
@@ -85,6 +90,7 @@ class Search:
                 require=self.extra,
                 prompt_tokens=self.prompt_tokens,
                 num_ctx=self.num_ctx,
+                max_output=self.max_output,
             )
             scorers.append(self.memo.scorer(rules))
         return scorers[step]
@@ -125,7 +131,7 @@ class Search:
             scorer = self._scorer(step)
             rules = scorer.rules
             outcome = scorer.evaluate(pool)
-            chosen = self._override(name, others, outcome, reasons, online)
+            chosen = self._override(name, rules, others, outcome, reasons, online)
             if chosen is None and outcome.fitting:
                 best_score, top = outcome.best()
                 fits = len(outcome.fitting)
@@ -156,6 +162,7 @@ class Search:
     def _override(
         self,
         name: str,
+        rules: Rules,
         others: Sequence[Candidate],
         outcome: Outcome,
         reasons: list[str],
@@ -182,7 +189,29 @@ class Search:
         misfits = [(c, why) for c, why in outcome.rejected if model_key(c.name) == key]
         if misfits:
             misfits.sort(key=lambda pair: identity(pair[0]))
+            # The user named this model: the profile's minimum window is a default it
+            # overrules; what it cannot overrule is a prompt that does not fit or a
+            # capability the caller required.
+            for cand, why in misfits:
+                if why.kind != "window":
+                    continue
+                relaxed = override_misfit(
+                    cand.capabilities, cand.context_window, rules.need, cand.max_output_tokens
+                )
+                if relaxed is None:
+                    reasons.append(
+                        f"override {cand.name} for '{name}' ({setting}) is available on "
+                        f"{cand.host} and honoured although its context window "
+                        f"{cand.context_window} is under the {rules.min_window} tokens "
+                        f"'{name}' asks for"
+                    )
+                    return cand
             cand, why = misfits[0]
+            if why.kind == "window":
+                # The minimum does not count for an override: say what does.
+                why = override_misfit(
+                    cand.capabilities, cand.context_window, rules.need, cand.max_output_tokens
+                ) or why
             reasons.append(
                 f"override {cand.name} ({setting}) on {cand.host} does not fit '{name}': "
                 f"it {why.text}"

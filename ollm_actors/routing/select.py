@@ -84,6 +84,7 @@ def select_model(
     overrides: Mapping[str, str] = _EMPTY,
     prompt_tokens: int = 0,
     num_ctx: int | None = None,
+    max_output: int | None = None,
     require: Iterable[str] = (),
     routing_enabled: bool = True,
     default_model: str | None = None,
@@ -95,7 +96,8 @@ def select_model(
     Hard filters: the profile's ``requiredCapabilities`` plus ``require`` (kept along the
     fallback chain), then the fit rule of :mod:`ollm_actors.vocab.fit`: a window of at least
     ``minContextWindow`` that holds ``prompt_tokens`` (capped by ``num_ctx``) with room for
-    output; embedding-only models never serve generative profiles and generative models
+    the reserved output, ``min(max_output, the model's max output)`` (``max_output`` None:
+    one token); embedding-only models never serve generative profiles and generative models
     never serve embedding profiles. ``overrides`` maps a profile name
     to a model name (``model.routing.overrides``), compared by normalised name. When
     ``routing_enabled`` is false, ``default_model`` is used wherever it is available.
@@ -126,6 +128,7 @@ def select_model(
             require=extra,
             prompt_tokens=prompt_tokens,
             num_ctx=num_ctx,
+            max_output=max_output,
         )
         return default_decision(profile_name, candidates, default_model, rules)
     chain, note = fallback_chain(profile_name, profiles)
@@ -140,4 +143,5 @@ def select_model(
         num_ctx=num_ctx,
         catalog=catalog,
         memo=ScoreMemo() if memo is None else memo,
+        max_output=max_output,
     ).run()

@@ -10,9 +10,14 @@ A model fits a request when, in this order:
 2. **capabilities**: it has every required capability;
 3. **window**: its context window reaches the profile's ``minContextWindow``;
 4. **prompt**: the prompt fits its effective window (the window, capped by ``num_ctx`` when
-   one is set) with room for at least one output token when the model generates. How much
-   output to ask for is the budget's business (it clamps ``maxTokens`` to what is left and
-   to the model's own maximum), never a reason to call a model too small.
+   one is set) together with the **reserved output** of a model that generates:
+   ``min(requested max output, the model's max output)`` (:func:`reserved_output`), at
+   least one token. The requested max output is the request's ``max_output``, else
+   ``options.maxTokens``; the budget sends exactly that reserve as ``num_predict``, so a
+   model the router accepts always has room for the output asked of it.
+
+An explicit override (``model.routing.overrides``) must pass every rule but the profile's
+minimum window (:func:`override_misfit`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ __all__ = (
     "effective_window",
     "misfit",
     "need_for",
+    "override_misfit",
     "prompt_fits",
+    "reserved_output",
     "suited_profiles",
 )
 
@@ -46,6 +53,7 @@ class Need(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     min_window: int
     prompt_tokens: int = 0
     num_ctx: int | None = None
+    max_output: int | None = None  # the requested max output (None: one token)
 
     @property
     def generative(self) -> bool:
@@ -66,10 +74,12 @@ def need_for(
     require: Iterable[str] = (),
     prompt_tokens: int = 0,
     num_ctx: int | None = None,
+    max_output: int | None = None,
 ) -> Need:
     """The need of a request for ``profile`` (known as ``name``) plus ``require`` (capability
-    names of ``CAPABILITY_NAMES``), with a prompt of ``prompt_tokens`` (negative counts as 0)
-    and the ``num_ctx`` the request will be sent with (None: the model's whole window)."""
+    names of ``CAPABILITY_NAMES``), with a prompt of ``prompt_tokens`` (negative counts as 0),
+    the ``num_ctx`` the request will be sent with (None: the model's whole window) and the
+    ``max_output`` it asks for (None: nothing beyond the one token any answer needs)."""
     required_set = frozenset(profile.requiredCapabilities) | frozenset(require)
     return Need(
         profile=name,
@@ -78,6 +88,7 @@ def need_for(
         min_window=profile.minContextWindow,
         prompt_tokens=max(prompt_tokens, 0),
         num_ctx=num_ctx,
+        max_output=None if max_output is None else max(max_output, 0),
     )
 
 
@@ -86,17 +97,35 @@ def effective_window(window: int, num_ctx: int | None) -> int:
     return window if num_ctx is None or num_ctx >= window else num_ctx
 
 
+def reserved_output(requested: int | None, model_max: int | None, *, generates: bool) -> int:
+    """The output tokens a fit keeps room for: ``min(requested, model_max)`` (``model_max``
+    None: unknown, so ``requested``), at least 1 for a model that generates; 0 for one that
+    does not. Nothing ``requested`` (None) reserves the one token any answer needs."""
+    if not generates:
+        return 0
+    if requested is None:
+        return 1
+    return max(1, requested if model_max is None else min(requested, model_max))
+
+
 def prompt_fits(
-    window: int, prompt_tokens: int, *, generates: bool, num_ctx: int | None = None
+    window: int,
+    prompt_tokens: int,
+    *,
+    generates: bool,
+    num_ctx: int | None = None,
+    reserve: int = 1,
 ) -> bool:
-    """Rule 4: the prompt fits the effective window, leaving one output token for a model
-    that generates."""
-    return prompt_tokens + (1 if generates else 0) <= effective_window(window, num_ctx)
+    """Rule 4: the prompt fits the effective window, leaving ``reserve`` output tokens
+    (:func:`reserved_output`) for a model that generates."""
+    return prompt_tokens + (reserve if generates else 0) <= effective_window(window, num_ctx)
 
 
-def misfit(capabilities: frozenset[str], window: int, need: Need) -> Misfit | None:
-    """The first rule a model with ``capabilities`` and a ``window`` breaks for ``need``,
-    or None when it fits."""
+def misfit(
+    capabilities: frozenset[str], window: int, need: Need, max_output: int | None = None
+) -> Misfit | None:
+    """The first rule a model with ``capabilities``, a ``window`` and its own ``max_output``
+    (None: unknown) breaks for ``need``, or None when it fits."""
     generative = "embedding" not in need.required_set
     generates = "completion" in capabilities
     if generative:
@@ -118,14 +147,30 @@ def misfit(capabilities: frozenset[str], window: int, need: Need) -> Misfit | No
             f"context window {window} is under the {need.min_window} tokens "
             f"'{need.profile}' needs",
         )
-    if not prompt_fits(window, need.prompt_tokens, generates=generates, num_ctx=need.num_ctx):
+    reserve = reserved_output(need.max_output, max_output, generates=generates)
+    fits = prompt_fits(
+        window, need.prompt_tokens, generates=generates, num_ctx=need.num_ctx, reserve=reserve
+    )
+    if not fits:
         room = effective_window(window, need.num_ctx)
-        output = " and any output" if generates else ""
+        output = ""
+        if generates:
+            output = " and any output" if reserve == 1 else f" and {reserve} tokens of output"
         return Misfit(
             "prompt",
             f"context window {room} cannot hold a {need.prompt_tokens}-token prompt{output}",
         )
     return None
+
+
+def override_misfit(
+    capabilities: frozenset[str], window: int, need: Need, max_output: int | None = None
+) -> Misfit | None:
+    """:func:`misfit` for a model the user named (``model.routing.overrides``): every rule
+    but the profile's minimum window, which naming a model overrules; a prompt that cannot
+    fit or a missing capability it cannot."""
+    relaxed = msgspec.structs.replace(need, min_window=0)
+    return misfit(capabilities, window, relaxed, max_output)
 
 
 def suited_profiles(

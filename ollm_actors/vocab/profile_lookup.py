@@ -9,7 +9,7 @@ from ollm_actors.errors import UnknownProfile
 from ollm_actors.vocab.profiles import RoutingProfile
 from ollm_actors.vocab.suggest import close_matches
 
-__all__ = ("get_profile",)
+__all__ = ("get_profile", "unknown_task_note")
 
 _V = TypeVar("_V")
 
@@ -67,3 +67,25 @@ def get_profile(
             suggestions=_close(default_profile, profiles),
         )
     return default
+
+
+def unknown_task_note(
+    task_type: str,
+    *,
+    profiles: Mapping[str, RoutingProfile],
+    tasks: Mapping[str, str],
+    default_profile: str,
+) -> str | None:
+    """The sentence a decision for ``task_type`` starts with when :func:`get_profile` knew
+    neither a profile nor a task of that name and used ``default_profile``; None when it
+    knew it."""
+    wanted = task_type.strip()
+    if _lookup(profiles, wanted) is not None or _lookup(tasks, wanted) is not None:
+        return None
+    known = sorted({*tasks, *profiles}, key=str.casefold)
+    hint = close_matches(wanted, known, limit=1)
+    maybe = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return (
+        f"task type '{wanted}' is unknown{maybe}; used the default profile "
+        f"'{default_profile}' (model.routing.defaultProfile)"
+    )

@@ -39,7 +39,11 @@ async def rm(url: str, tmp_path: Path, *args: str) -> tuple[int, str, str]:
 async def test_rm_deletes_each_and_says_so(emulator: RunningEmulator, tmp_path: Path) -> None:
     code, out, _err = await rm(emulator.url, tmp_path, "rm", "phi3:mini", "gemma2:2b")
     assert code == 0
-    assert out.splitlines() == ["deleted 'phi3:mini'", "deleted 'gemma2:2b'"]
+    where = emulator.url
+    assert out.splitlines() == [
+        f"deleted 'phi3:mini' from {where}",
+        f"deleted 'gemma2:2b' from {where}",
+    ]
     assert [m.name for m in emulator.state.listed()] == ["mistral:7b"]
 
 
@@ -48,7 +52,7 @@ async def test_rm_stops_at_a_missing_model_keeping_earlier_deletes(
 ) -> None:
     code, out, err = await rm(emulator.url, tmp_path, "rm", "phi3:mini", "phi3:mino", "gemma2:2b")
     assert code == 1
-    assert out.splitlines() == ["deleted 'phi3:mini'"]
+    assert out.splitlines() == [f"deleted 'phi3:mini' from {emulator.url}"]
     errors = err.strip().splitlines()
     assert len(errors) == 1 and errors[0].startswith("error:")
     assert "'phi3:mino' not found" in errors[0]

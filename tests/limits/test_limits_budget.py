@@ -62,11 +62,16 @@ def test_request_wish_beats_configured_max_tokens_and_is_clamped_to_model_max() 
     assert budget.notes == ("max_output 20000 clamped to the model's max output 8192",)
 
 
-def test_output_is_clamped_to_what_the_prompt_leaves() -> None:
-    budget = compute_budget(limits(8192, 4096), prompt_tokens=6144, configured_max_tokens=4096)
+def test_a_prompt_that_leaves_less_than_the_requested_output_does_not_fit() -> None:
+    # The fit rule (issue 16) reserves min(maxTokens, the model's max output): 6144 + 4096
+    # does not fit 8192, for the budget as for the router.
+    with pytest.raises(PromptTooLarge) as info:
+        compute_budget(limits(8192, 4096), prompt_tokens=6144, configured_max_tokens=4096)
+    assert info.value.reserved_output == 4096
+    assert "and 4096 tokens of output" in str(info.value)
+    budget = compute_budget(limits(8192, 4096), prompt_tokens=6144, configured_max_tokens=2048)
     assert budget.max_output == 2048
     assert budget.options == RequestOptions(num_ctx=8192, num_predict=2048)
-    assert budget.notes == ("maxTokens 4096 clamped to 2048 left after the prompt",)
 
 
 def test_configured_num_ctx_caps_the_window() -> None:
@@ -149,7 +154,10 @@ def test_budget_invariants(
 ) -> None:
     model = limits(window, min(output_cap, window), completion=completion)
     effective = min(window, num_ctx) if num_ctx is not None else window
-    need = prompt + (1 if completion else 0)
+    requested = wish if wish is not None else configured
+    model_max = min(output_cap, window)
+    reserve = 1 if requested is None else max(1, min(requested, model_max))
+    need = prompt + (reserve if completion else 0)
     if need > effective:
         with pytest.raises(PromptTooLarge):
             compute_budget(

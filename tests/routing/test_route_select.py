@@ -288,8 +288,10 @@ def test_missing_override_is_explained_and_selection_goes_on() -> None:
 
 
 def test_override_that_does_not_fit_is_explained() -> None:
+    # Under the profile's minimum window, the override is honoured (issue 16); a prompt its
+    # window cannot hold passes it over.
     models = [*inventory()]
-    decision = route("code", models, overrides={"code": "phi3:mini"})
+    decision = route("code", models, overrides={"code": "phi3:mini"}, prompt_tokens=5000)
     assert decision.model == "qwen2.5-coder:7b"
     assert "does not fit 'code'" in decision.reasons[0]
     assert "4096" in decision.reasons[0]
