@@ -48,7 +48,7 @@ def after_failure(
     """
     if rule.failures <= 0 or in_cooldown(state, now):
         return state
-    recent = tuple(t for t in state.failed_at if now - t < rule.window) + (now,)
+    recent = (*(t for t in state.failed_at if now - t < rule.window), now)
     if len(recent) >= rule.failures:
         return CooldownState(until=now + rule.duration, reason=reason)
     return CooldownState(failed_at=recent, until=state.until, reason=state.reason)
