@@ -22,7 +22,7 @@ from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import RouteDecision
 from ollm_actors.routing.no_model import no_model_error
 from ollm_actors.routing.outcome import Outcome, why_none
-from ollm_actors.routing.ranking import best, identity
+from ollm_actors.routing.ranking import best, host_choice, identity
 from ollm_actors.routing.scoring import rules_for
 from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.profiles import RoutingProfile
@@ -47,6 +47,7 @@ class Search:
         "overrides",
         "prompt_tokens",
         "requested",
+        "skipped",
     )
 
     def __init__(
@@ -62,6 +63,7 @@ class Search:
         num_ctx: int | None,
         catalog: Sequence[Candidate],
         memo: ScoreMemo,
+        skipped: Mapping[str, str] | None = None,
     ) -> None:
         self.requested = requested
         self.chain = chain
@@ -73,6 +75,7 @@ class Search:
         self.num_ctx = num_ctx
         self.catalog = catalog
         self.memo = memo
+        self.skipped = skipped or {}
         self._scorers: list[PoolScorer] = []
 
     def _scorer(self, step: int) -> PoolScorer:
@@ -96,7 +99,7 @@ class Search:
         cached: list[Candidate] = []
         for cand in self.everyone:
             (fresh if cand.online and not cand.stale else cached).append(cand)
-        online_reasons: list[str] = []
+        online_reasons = [f"skipped {host}: {why}" for host, why in sorted(self.skipped.items())]
         decision = self._walk(fresh, cached, online=True, reasons=online_reasons)
         if decision is not None:
             return decision
@@ -134,6 +137,9 @@ class Search:
                     f"(score {best_score:.1f}; {fits} of {len(pool)} models {where} fit)"
                 )
                 reasons.extend(scorer.explain(top))
+                where_run = host_choice(top, outcome.fitting)
+                if where_run is not None:
+                    reasons.append(where_run)
                 chosen = top
             if chosen is not None:
                 if not online:

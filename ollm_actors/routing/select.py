@@ -89,6 +89,7 @@ def select_model(
     default_model: str | None = None,
     catalog: Sequence[Candidate] = (),
     memo: ScoreMemo | None = None,
+    skipped: Mapping[str, str] = _EMPTY,
 ) -> RouteDecision:
     """Pick the model for ``profile_name`` among ``candidates`` (the models available now).
 
@@ -140,4 +141,5 @@ def select_model(
         num_ctx=num_ctx,
         catalog=catalog,
         memo=ScoreMemo() if memo is None else memo,
+        skipped=skipped,
     ).run()

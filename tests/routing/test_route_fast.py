@@ -52,6 +52,9 @@ candidates = st.builds(
     loaded=st.booleans(),
     stale=st.booleans(),
     online=st.booleans(),
+    # Host health decides ties only; the scores must not depend on it.
+    degraded=st.booleans(),
+    latency_ms=st.none() | st.sampled_from((0.5, 12.0, 40.0)),
 )
 families = st.sampled_from(("llama", "qwen", "code", "codellama", "phi", "star", "qwen2.5-coder",
                             "ns", "x/q", "a:b")) | st.text(alphabet=NAME_CHARS, max_size=5)
