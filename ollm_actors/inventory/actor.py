@@ -338,7 +338,8 @@ class InventoryActor(Actor[InventoryMessage]):
     async def _probe_done(self, msg: ProbeDone) -> None:
         pending = self._probes.finished(msg.host)
         state = self._hosts[msg.host]
-        self._announce(health.cooldown_over(state, self.now()))
+        state.probed_at = self.now()
+        self._announce(health.cooldown_over(state, state.probed_at))
         if msg.error is not None:
             self._failed(state, "version", msg.error)
         elif health.apply_probe(state, msg.version, msg.seconds, now=self.now(), slow=self._slow):
