@@ -102,7 +102,8 @@ class RouterActor(Actor[RouterMessage]):
         self._default_model = settings.model.default
         self._num_ctx = settings.providers.ollama.options.num_ctx
         self._ttl = settings.inventory.ttl
-        self._candidates: list[Candidate] | None = None
+        # A tuple: the selection's memo keeps its split into pools while it is the same one.
+        self._candidates: tuple[Candidate, ...] | None = None
         self._skipped: dict[str, str] = {}
         self._fetched_at = 0.0
         self._decisions: dict[_DecisionKey, RouteDecision] = {}
@@ -137,7 +138,7 @@ class RouterActor(Actor[RouterMessage]):
         self._decisions.clear()
         self._dirty = False
 
-    async def _current(self) -> list[Candidate]:
+    async def _current(self) -> tuple[Candidate, ...]:
         """The candidate list, rebuilt when dropped or older than ``inventory.ttl``.
 
         Raises ``HostUnreachable`` when no host has any data (online or cached).
@@ -148,7 +149,7 @@ class RouterActor(Actor[RouterMessage]):
             self._drop()
         if self._candidates is None:
             started = self.now()
-            self._candidates = await self._fetch()
+            self._candidates = tuple(await self._fetch())
             self._fetched_at = started
             self._refreshes += 1
         return self._candidates

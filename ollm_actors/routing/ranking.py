@@ -82,13 +82,12 @@ def _host_facts(c: Candidate) -> str:
     return ", ".join(facts)
 
 
-def host_choice(chosen: Candidate, fitting: Sequence[tuple[float, Candidate]]) -> str | None:
-    """Why ``chosen`` runs on its host rather than on another host that has the same model
-    and fits too, or None when no other host has it."""
-    peers = [c for _, c in fitting if c.name == chosen.name and c.host != chosen.host]
+def host_choice(chosen: Candidate, peers: Sequence[Candidate]) -> str | None:
+    """Why ``chosen`` runs on its host rather than on one of ``peers`` (the other hosts'
+    candidates of the same model that fit too), or None when there are none."""
     if not peers:
         return None
-    peers.sort(key=preference)
+    peers = sorted(peers, key=preference)
     rival = peers[0]
     if chosen.loaded and not rival.loaded:
         why = "the model is already loaded there (no cold load)"

@@ -95,10 +95,7 @@ class Search:
     def run(self) -> RouteDecision:
         """The decision, from the online pool if anything there fits, else from the cached
         lists. Raises :class:`~ollm_actors.errors.NoModelAvailable` when neither has one."""
-        fresh: list[Candidate] = []
-        cached: list[Candidate] = []
-        for cand in self.everyone:
-            (fresh if cand.online and not cand.stale else cached).append(cand)
+        fresh, cached = self.memo.split(self.everyone)
         online_reasons = [f"skipped {host}: {why}" for host, why in sorted(self.skipped.items())]
         decision = self._walk(fresh, cached, online=True, reasons=online_reasons)
         if decision is not None:
@@ -137,7 +134,12 @@ class Search:
                     f"(score {best_score:.1f}; {fits} of {len(pool)} models {where} fit)"
                 )
                 reasons.extend(scorer.explain(top))
-                where_run = host_choice(top, outcome.fitting)
+                peers = [
+                    c
+                    for c in self.memo.same_name(pool, top.name)
+                    if c.host != top.host and scorer.misfit(c) is None
+                ]
+                where_run = host_choice(top, peers)
                 if where_run is not None:
                     reasons.append(where_run)
                 chosen = top
