@@ -41,7 +41,7 @@ import anyio
 from ollm_actors.actors import Actor, Reply, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
-from ollm_actors.errors import HostUnreachable, InvalidHost, OllmError, ProtocolError, ServerError
+from ollm_actors.errors import HostUnreachable, InvalidHost, OllmError
 from ollm_actors.inventory import health, rules
 from ollm_actors.inventory.fetch import Fetches, probe
 from ollm_actors.inventory.follow import follow_pulls
@@ -201,16 +201,12 @@ class InventoryActor(Actor[InventoryMessage]):
 
     def _failed(self, state: HostState, kind: str, error: OllmError) -> None:
         """Apply a failed request of endpoint ``kind``; count it for the cooldown when the
-        host misbehaved (no answer, an error status, a malformed body), unless it was known
-        offline already (its silence is no news)."""
-        was_offline = state.online is False
+        host misbehaved (:func:`~ollm_actors.inventory.health.counts_for_cooldown`)."""
+        counts = health.counts_for_cooldown(error, kind, was_offline=state.online is False)
         self._announce(rules.apply_failure(state, kind, error))
         if isinstance(error, HostUnreachable) and state.probe is None:
             self._start_probe(state)
-        misbehaved = isinstance(error, ServerError | ProtocolError) or (
-            isinstance(error, HostUnreachable) and not was_offline
-        )
-        if misbehaved and not (kind == "show" and isinstance(error, ServerError)):
+        if counts:
             news = health.note_failure(
                 state, self._cooldown, now=self.now(), wall=self._clock.wall(), reason=error.message
             )

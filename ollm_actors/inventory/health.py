@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ollm_actors.errors import HostUnreachable
+from ollm_actors.errors import HostUnreachable, OllmError, ProtocolError, ServerError
 from ollm_actors.inventory.hoststate import HostState, rfc3339
 from ollm_actors.inventory.types import (
     HostCooldown,
@@ -34,6 +34,7 @@ __all__ = (
     "apply_probe",
     "cooldown_over",
     "cooling",
+    "counts_for_cooldown",
     "health_news",
     "note_failure",
     "probes_to_wait_for",
@@ -109,6 +110,17 @@ def probes_to_wait_for(
         or state.probed_at is None
         or state.probed_at < fresh_after
     ]
+
+
+def counts_for_cooldown(error: OllmError, kind: str, *, was_offline: bool) -> bool:
+    """Whether a failed request of endpoint ``kind`` counts for the cooldown rule: the host
+    misbehaved (no answer, an error status, a malformed body), except the silence of a host
+    already known offline (no news) and an error status about one model's ``show``."""
+    if isinstance(error, HostUnreachable):
+        return not was_offline
+    if isinstance(error, ServerError):
+        return kind != "show"
+    return isinstance(error, ProtocolError)
 
 
 def note_failure(

@@ -99,3 +99,19 @@ def test_the_health_rules_announce_a_cooldown_once_and_its_end_once() -> None:
     assert health.cooldown_over(host, 42.0) == ended
     assert health.cooldown_over(host, 43.0) == []
     assert host.status(now=43.0, wall=1033.0).cooldown_until is None
+
+
+def test_what_counts_as_a_failure_for_the_cooldown() -> None:
+    from ollm_actors.errors import HostUnreachable, ModelNotFound, ProtocolError, ServerError
+
+    down = HostUnreachable(URL, "connection failed")
+    status = ServerError(URL, "/api/tags", 500, "")
+    assert health.counts_for_cooldown(down, "tags", was_offline=False)
+    assert not health.counts_for_cooldown(down, "version", was_offline=True)
+    assert health.counts_for_cooldown(status, "tags", was_offline=False)
+    assert not health.counts_for_cooldown(
+        ServerError(URL, "/api/show", 500, ""), "show", was_offline=False
+    )
+    assert health.counts_for_cooldown(ProtocolError(URL, "/api/ps", "garbage"), "ps",
+                                      was_offline=False)
+    assert not health.counts_for_cooldown(ModelNotFound("x", URL), "show", was_offline=False)
