@@ -99,6 +99,9 @@ if TYPE_CHECKING:
     from ollm_actors.inventory.api import (
         InventoryAPI as InventoryAPI,
     )
+    from ollm_actors.inventory.hosts_api import (
+        HostsAPI as HostsAPI,
+    )
     from ollm_actors.inventory.types import (
         HostStatus as HostStatus,
     )
@@ -198,6 +201,7 @@ _EXPORTS: dict[str, str] = {
     "UnknownCapability": "ollm_actors.errors",
     "UnknownProfile": "ollm_actors.errors",
     "InventoryAPI": "ollm_actors.inventory.api",
+    "HostsAPI": "ollm_actors.inventory.hosts_api",
     "HostStatus": "ollm_actors.inventory.types",
     "LoadedModel": "ollm_actors.inventory.types",
     "ModelDetails": "ollm_actors.inventory.types",

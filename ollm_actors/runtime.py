@@ -3,7 +3,8 @@
 Each actor gets its collaborators at construction: the settings, the host clients, the event
 bus, and the typed clients of the actors it asks (the limits and downloads actors ask the
 inventory; the router asks the inventory and the limits actor). The runtime hands out
-``rt.models`` (inventory and downloads), ``rt.limits``, ``rt.router`` and ``rt.events``.
+``rt.models`` (inventory and downloads), ``rt.limits``, ``rt.router``, ``rt.hosts`` and
+``rt.events``.
 
 Everything runs in one task group: leaving the ``async with`` (normally, by an error, or by
 cancellation) stops the actors in reverse start order, closes every host client, and leaves
@@ -23,6 +24,7 @@ from ollm_actors.actors.supervision import ActorSystem, RestartPolicy
 from ollm_actors.config.model import Settings
 from ollm_actors.errors import ActorUnavailable
 from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.inventory.hosts_api import HostsAPI
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.database import OnFirstUse
@@ -170,9 +172,10 @@ class Runtime:
         return _started(self._router, "router")
 
     @property
-    def hosts(self) -> tuple[str, ...]:
-        """Display URLs of the configured hosts, the default first."""
-        return self._hosts.urls
+    def hosts(self) -> HostsAPI:
+        """The configured hosts: a sequence of their display URLs (the default first) with
+        ``status()`` and ``probe()``, their health (``ollm hosts``)."""
+        return HostsAPI(self._hosts.urls, self.models._inventory)
 
     def resolve_host(self, host: str | None) -> str:
         """The display URL of a configured host from any spelling of it (None: the default).

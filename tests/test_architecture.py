@@ -40,7 +40,7 @@ LAYERS: tuple[str, ...] = (
 EMULATOR = "emulator"
 #: each actor's pure rules (no anyio, httpx or pyee), beside its protocol and its actor
 ACTOR_RULES: dict[str, tuple[str, ...]] = {
-    "inventory": ("cache", "hoststate", "pending", "rules", "store", "types"),
+    "inventory": ("cache", "health", "hoststate", "pending", "rules", "store", "types"),
     "limits": ("budget", "resolve", "tokens"),
     "downloads": ("progress", "result"),
     "routing": (

@@ -10,7 +10,7 @@ import ollm_actors
 # The public API as the README documents it: adding a name is a decision, not an accident.
 DOCUMENTED = {
     "ActorUnavailable", "AskTimeout", "Capabilities", "DownloadsAPI", "Event", "EventBus",
-    "HostStatus", "HostUnreachable", "InvalidHost", "InvalidModelName", "InventoryAPI",
+    "HostStatus", "HostsAPI", "HostUnreachable", "InvalidHost", "InvalidModelName", "InventoryAPI",
     "LimitsAPI", "LimitsDataError", "LoadedModel", "ModelBusy", "ModelDeleted",
     "ModelDetails", "ModelInfo", "ModelLimits", "ModelNotFound", "ModelOnSeveralHosts",
     "ModelStatus", "ModelsAPI",

@@ -112,9 +112,10 @@ def _register_subcommands() -> None:
 
     for module in (list_cmd, ps_cmd, show_cmd, limits_cmd):
         module.register(app)
-    from ollm_actors.cli import route_cmd
+    from ollm_actors.cli import hosts_cmd, route_cmd
 
     route_cmd.register(app)
+    hosts_cmd.register(app)
     from ollm_actors.cli import pull_cmd, rm_cmd
 
     pull_cmd.register(app)

@@ -57,7 +57,9 @@ def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
             continue
         age = relative_time(parse_time(host.fetched_at)) if host.fetched_at else "an unknown time"
         why = f" ({host.error})" if host.error else ""
-        lines.append(f"{host.url} is offline; showing its cached list from {age}{why}")
+        # Honest words: a host answering HTTP 500 is degraded, not offline.
+        word = "degraded" if host.state == "degraded" else "offline"
+        lines.append(f"{host.url} is {word}; showing its cached list from {age}{why}")
     return lines
 
 

@@ -9,7 +9,7 @@ creates a model goes to the default host.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -63,7 +63,7 @@ async def holders(rt: Runtime, name: str, on: str | None) -> tuple[str, ...]:
 
 
 async def each_host(
-    hosts: tuple[str | None, ...], each: Callable[[str | None], Awaitable[T]]
+    hosts: Sequence[str | None], each: Callable[[str | None], Awaitable[T]]
 ) -> list[T]:
     """``each(host)`` for every host, concurrently, in ``hosts`` order. A host that fails
     while another answers becomes a warning naming it; when none answers, the first

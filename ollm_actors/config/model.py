@@ -14,16 +14,19 @@ from typing import Any, NoReturn, TypeVar
 
 import msgspec
 
+from ollm_actors.vocab.cooldown import CooldownRule
 from ollm_actors.vocab.entries import LimitsOverride
 from ollm_actors.vocab.profiles import RoutingProfile
 
 __all__ = (
     "Backoff",
     "CacheSettings",
+    "CooldownSettings",
     "DownloadSettings",
     "EventSettings",
     "FrozenDict",
     "GenerationOptions",
+    "HealthSettings",
     "InventorySettings",
     "LimitsSettings",
     "ModelRouting",
@@ -138,6 +141,15 @@ class WireLimits(_Section, frozen=True):
     max_json_depth: int = 64
 
 
+class HealthSettings(_Section, frozen=True):
+    """``providers.ollama.health``: every ``interval`` seconds the inventory asks each host
+    for ``/api/version`` (``0``: only when asked, e.g. by ``ollm hosts``); an answer slower
+    than ``slow`` seconds marks the host degraded."""
+
+    interval: float = 30.0
+    slow: float = 1.0
+
+
 class OllamaProvider(_Section, frozen=True):
     """``providers.ollama``: server address(es), request options and network timeouts.
 
@@ -150,6 +162,7 @@ class OllamaProvider(_Section, frozen=True):
     options: OllamaOptions = OllamaOptions()
     timeouts: Timeouts = Timeouts()
     limits: WireLimits = WireLimits()
+    health: HealthSettings = HealthSettings()
 
     def __repr__(self) -> str:
         # Settings end up in logs and tracebacks by way of repr; the URLs' secrets must not.
@@ -158,7 +171,8 @@ class OllamaProvider(_Section, frozen=True):
         hosts = tuple(redact_url(host) for host in self.hosts)
         return (
             f"{type(self).__name__}(host={redact_url(self.host)!r}, hosts={hosts!r},"
-            f" options={self.options!r}, timeouts={self.timeouts!r}, limits={self.limits!r})"
+            f" options={self.options!r}, timeouts={self.timeouts!r}, limits={self.limits!r},"
+            f" health={self.health!r})"
         )
 
 
@@ -168,11 +182,27 @@ class ProviderSettings(_Section, frozen=True):
     ollama: OllamaProvider = OllamaProvider()
 
 
+class CooldownSettings(_Section, frozen=True):
+    """``routing.cooldown``: a host that failed ``failures`` times within ``window`` seconds
+    is skipped by the router for ``duration`` seconds, then probed again (``failures: 0``
+    turns cooldowns off). See :mod:`ollm_actors.vocab.cooldown`."""
+
+    failures: int = 3
+    window: float = 60.0
+    duration: float = 30.0
+
+    def rule(self) -> CooldownRule:
+        """The same numbers as the cooldown rule's input."""
+        return CooldownRule(failures=self.failures, window=self.window, duration=self.duration)
+
+
 class RoutingSettings(_Section, frozen=True):
-    """``routing``: every profile (built-ins patched by settings) and the task-type map."""
+    """``routing``: every profile (built-ins patched by settings), the task-type map, and
+    when a failing host is skipped."""
 
     profiles: dict[str, RoutingProfile] = msgspec.field(default_factory=FrozenDict)
     tasks: dict[str, str] = msgspec.field(default_factory=FrozenDict)
+    cooldown: CooldownSettings = CooldownSettings()
 
 
 class LimitsSettings(_Section, frozen=True):

@@ -20,7 +20,7 @@ from ollm_actors.config.layers import (
     source_of,
     where,
 )
-from ollm_actors.config.model import FrozenDict, Settings
+from ollm_actors.config.model import CooldownSettings, FrozenDict, Settings
 from ollm_actors.errors import SettingsProblem
 from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES, BUILTIN_TASKS
 from ollm_actors.vocab.entries import LimitsOverride
@@ -124,6 +124,9 @@ def build_settings(
     plain = {key: value for key, value in doc.items() if key not in ("routing", "limits")}
     try:
         settings = msgspec.convert(plain, Settings, strict=False)
+        cooldown = msgspec.convert(
+            doc["routing"].get("cooldown", {}), CooldownSettings, strict=False
+        )
         overrides = msgspec.convert(
             doc["limits"]["overrides"], dict[str, LimitsOverride], strict=False
         )
@@ -140,7 +143,10 @@ def build_settings(
             ),
         ),
         routing=msgspec.structs.replace(
-            settings.routing, profiles=FrozenDict(profiles), tasks=FrozenDict(tasks)
+            settings.routing,
+            profiles=FrozenDict(profiles),
+            tasks=FrozenDict(tasks),
+            cooldown=cooldown,
         ),
         limits=msgspec.structs.replace(settings.limits, overrides=FrozenDict(overrides)),
     )

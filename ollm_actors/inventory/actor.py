@@ -15,6 +15,12 @@
   ``on_start`` (stale until the host confirms it) and rewritten in the background after each
   change; ``cache.corrupt`` and ``cache.unwritable`` report problems, never raised, and
   ``cache.writable`` the end of an outage (failed writes are retried with backoff).
+* **Health** (:mod:`~ollm_actors.inventory.health`): every
+  ``providers.ollama.health.interval`` seconds each host is probed (``/api/version``, timed);
+  every outcome (probes and fetches) updates the host's word, online / degraded / offline,
+  and a change publishes ``host.online`` / ``host.degraded`` / ``host.offline``. Failures
+  also feed the cooldown rule (``routing.cooldown``): ``host.cooldown`` when a host enters
+  one, ``host.cooldown_ended`` (and a probe) when it is over.
 * **Events heard**: ``pull.*`` (to answer ``pulling`` and to refetch after ``pull.done``) and
   ``model.deleted`` (to drop the model at once).
 
@@ -36,26 +42,31 @@ from ollm_actors.actors import Actor, Reply, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
 from ollm_actors.errors import HostUnreachable, InvalidHost, OllmError
-from ollm_actors.inventory import rules
+from ollm_actors.inventory import health, rules
 from ollm_actors.inventory.fetch import Fetches, probe
 from ollm_actors.inventory.follow import follow_pulls
 from ollm_actors.inventory.hoststate import HostState
 from ollm_actors.inventory.messages import (
     CacheWriteFailed,
     CacheWriteRecovered,
+    CooldownEnds,
     Fetched,
     GetStatus,
+    HealthTick,
+    HostsStatus,
     InventoryMessage,
     ListLoaded,
     ListModels,
     ModelGone,
     ProbeAnswered,
+    ProbeDone,
     PullSeen,
     ShowModel,
 )
 from ollm_actors.inventory.pending import PendingFetch, after_all, answer_after
 from ollm_actors.inventory.persist import CacheKeeper
-from ollm_actors.inventory.types import HostOffline, HostOnline, ModelDetails
+from ollm_actors.inventory.probe import Probes, health_loop, wait_for_cooldown
+from ollm_actors.inventory.types import HostOffline, HostOnline, HostStatus, ModelDetails
 from ollm_actors.inventory.writer import WriteFile, save_file
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import PsResponse, TagsResponse
@@ -86,14 +97,13 @@ class InventoryActor(Actor[InventoryMessage]):
         follow_pulls: bool = True,
         cache_write: WriteFile = save_file,
         cache_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        health_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
-        """``database`` names what is pullable (for suggestions); ``clock`` gives the wall
-        time of fetches and set-aside files (the actor's own ``now()`` is the same clock's
-        monotonic reading). ``follow_pulls`` is false in a runtime without a downloads
-        actor: no ``pull.*`` or ``model.deleted`` event can reach the bus then, so none is
-        listened for. ``cache_write`` and ``cache_sleep`` are the cache writer's seams (the
-        blocking write of one file, the wait before a retry): tests inject a failing disk
-        and a retry they trigger themselves."""
+        """``database`` names what is pullable; ``clock`` gives the wall time of fetches and
+        set-aside files (``now()`` is its monotonic reading). ``follow_pulls`` is false with
+        no downloads actor (no ``pull.*`` event can come). Seams for tests: ``cache_write``
+        (one file's blocking write), ``cache_sleep`` (the wait before a retry) and
+        ``health_sleep`` (how the health loop and the cooldown timer wait)."""
         self._database = database
         self._clock = clock
         self._follow_pulls = follow_pulls
@@ -103,6 +113,7 @@ class InventoryActor(Actor[InventoryMessage]):
         self._cache_dir = cache_dir
         self._cache_write = cache_write
         self._cache_sleep = cache_sleep
+        self._health_sleep = health_sleep
 
     def _pullable(self) -> list[str]:
         return pullable_names(entry.pattern for entry in self._database())
@@ -119,6 +130,9 @@ class InventoryActor(Actor[InventoryMessage]):
         self._hosts = {url: HostState(url) for url in self._pool.urls}
         self._attached: dict[str, HostState] = {}
         self._fetches = Fetches(self._pool, self._deadline, self.start_soon, self.ref.tell)
+        self._probes = Probes(self._pool, self._deadline, self.now, self.start_soon, self.ref.tell)
+        self._slow = self._settings.providers.ollama.health.slow
+        self._cooldown = self._settings.routing.cooldown.rule()
         self._pulls: dict[rules.PullKey, PullEvent] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         ref = self.ref
@@ -137,6 +151,9 @@ class InventoryActor(Actor[InventoryMessage]):
             await self.start_task(self._cache.run)
         if self._follow_pulls:
             self._unsubscribe = follow_pulls(self._bus, ref, self.start_soon)
+        interval = self._settings.providers.ollama.health.interval
+        if interval > 0:
+            self.start_soon(health_loop, interval, self._health_sleep, ref.tell, name="health")
 
     async def on_stop(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -171,17 +188,33 @@ class InventoryActor(Actor[InventoryMessage]):
             self._persist(state)
         elif isinstance(value, PsResponse):
             state.record_loaded(value.models)
+            self._announce(health.health_news(state))
         elif isinstance(value, ModelDetails):
             state.shown[msg.key.digest] = value
             self._persist(state)
         elif error is not None:
-            self._announce(rules.apply_failure(state, msg.key.kind, error))
-            if isinstance(error, HostUnreachable) and state.probe is None:
-                self._start_probe(state)
+            self._failed(state, msg.key.kind, error)
         if pending is not None:
             pending.settle(error)
 
-    def _announce(self, news: list[rules.News]) -> None:
+    def _failed(self, state: HostState, kind: str, error: OllmError) -> None:
+        """Apply a failed request of endpoint ``kind``; count it for the cooldown when the
+        host misbehaved (:func:`~ollm_actors.inventory.health.counts_for_cooldown`)."""
+        counts = health.counts_for_cooldown(error, kind, was_offline=state.online is False)
+        self._announce(rules.apply_failure(state, kind, error))
+        if isinstance(error, HostUnreachable) and state.probe is None:
+            self._start_probe(state)
+        if counts:
+            news = health.note_failure(
+                state, self._cooldown, now=self.now(), wall=self._clock.wall(), reason=error.message
+            )
+            self._announce(news)
+            if news:
+                wait = wait_for_cooldown
+                sleep, duration = self._health_sleep, self._cooldown.duration
+                self.start_soon(wait, state.url, duration, sleep, self.ref.tell, name="cooldown")
+
+    def _announce(self, news: Iterable[tuple[str, object]]) -> None:
         for topic, payload in news:
             if isinstance(payload, HostOffline):
                 logger.info("Ollama host %s is offline: %s", payload.host, payload.reason)
@@ -222,7 +255,25 @@ class InventoryActor(Actor[InventoryMessage]):
     async def _list(self, msg: ListModels) -> None:
         targets = self._targets(msg.host)
         waits = self._lists(targets, refresh=msg.refresh)
-        answer_after(waits, self.defer(msg), functools.partial(rules.snapshot, targets))
+        answer_after(waits, self.defer(msg), lambda: rules.snapshot(targets, *self._moment()))
+
+    def _moment(self) -> tuple[float, float]:
+        return self.now(), self._clock.wall()
+
+    @handler
+    async def _hosts_status(self, msg: HostsStatus) -> None:
+        targets = list(self._hosts.values())
+        due = health.probes_to_wait_for(
+            targets, in_flight=self._probes.in_flight(), fresh_after=None if msg.probe else 0.0
+        )
+        waits = [self._probes.probe(url) for url in due]
+        waits += self._lists(targets, refresh=False)
+        waits += [self._fetches.ps(url) for url in rules.loaded_to_wait_for(targets)]
+
+        def statuses() -> list[HostStatus]:
+            return [state.status(*self._moment()) for state in targets]
+
+        answer_after(waits, self.defer(msg), statuses)
 
     @handler
     async def _loaded(self, msg: ListLoaded) -> None:
@@ -286,6 +337,34 @@ class InventoryActor(Actor[InventoryMessage]):
         state.probe = None
         if state.online is False:
             self._fetches.tags(state.url)
+
+    @handler
+    async def _probe_done(self, msg: ProbeDone) -> None:
+        pending = self._probes.finished(msg.host)
+        state = self._hosts[msg.host]
+        state.probed_at = self.now()
+        self._announce(health.cooldown_over(state, state.probed_at))
+        if msg.error is not None:
+            self._failed(state, "version", msg.error)
+        elif health.apply_probe(state, msg.version, msg.seconds, now=self.now(), slow=self._slow):
+            self._fetches.tags(state.url)
+        else:
+            self._announce(health.health_news(state))
+        if pending is not None:
+            pending.settle()
+
+    @handler
+    async def _health_tick(self, msg: HealthTick) -> None:
+        for url in self._hosts:
+            self._probes.probe(url)
+
+    @handler
+    async def _cooldown_ends(self, msg: CooldownEnds) -> None:
+        state = self._hosts[msg.host]
+        news = health.cooldown_over(state, self.now())
+        self._announce(news)
+        if news:
+            self._probes.probe(state.url)
 
     @handler
     async def _write_failed(self, msg: CacheWriteFailed) -> None:

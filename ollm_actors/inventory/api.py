@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from ollm_actors.actors.ref import ActorRef
-from ollm_actors.inventory.messages import GetStatus, ListLoaded, ListModels, ShowModel
+from ollm_actors.inventory.messages import (
+    GetStatus,
+    HostsStatus,
+    ListLoaded,
+    ListModels,
+    ShowModel,
+)
 from ollm_actors.inventory.types import (
+    HostStatus,
     InventorySnapshot,
     LoadedModel,
     ModelDetails,
@@ -76,4 +83,9 @@ class InventoryAPI:
         Raises ``InvalidModelName`` for a name Ollama would reject.
         """
         answer: ModelStatus = await self._ref.ask(GetStatus(name, await self._host(host)))
+        return answer
+
+    async def hosts_status(self, probe: bool = False) -> list[HostStatus]:
+        """Every host's status and health, in host order (see ``HostsAPI.status``)."""
+        answer: list[HostStatus] = await self._ref.ask(HostsStatus(probe))
         return answer

@@ -7,12 +7,20 @@ it without an event loop.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Protocol
 
 from ollm_actors.errors import HostUnreachable, OllmError
 from ollm_actors.inventory.store import HostCacheFile
-from ollm_actors.inventory.types import HostStatus, LoadedModel, ModelDetails, ModelInfo
+from ollm_actors.inventory.types import (
+    HealthWord,
+    HostStatus,
+    LoadedModel,
+    ModelDetails,
+    ModelInfo,
+)
 from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse
+from ollm_actors.vocab.cooldown import CooldownState, in_cooldown
 from ollm_actors.vocab.names import model_key
 
 __all__ = (
@@ -21,6 +29,7 @@ __all__ = (
     "details_from_show",
     "loaded_from",
     "model_info_from",
+    "rfc3339",
 )
 
 
@@ -97,6 +106,23 @@ def _reason(error: OllmError | None) -> str | None:
     return reason if isinstance(reason, str) else error.message
 
 
+def rfc3339(wall: float) -> str:
+    """Unix time ``wall`` in RFC 3339 (UTC, whole seconds)."""
+    return datetime.fromtimestamp(wall, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _age(fetched_wall: str | None, wall: float | None) -> float | None:
+    if fetched_wall is None or wall is None:
+        return None
+    try:
+        then = datetime.fromisoformat(fetched_wall.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return round(max(0.0, wall - then.timestamp()), 3)
+
+
 class HostState:
     """The inventory's knowledge of one host.
 
@@ -104,6 +130,12 @@ class HostState:
     is None before the first answer or failure. ``confirmed`` means the last fetch of the list
     succeeded in this process; otherwise the list is stale. ``probe`` is set while a probe
     watches the host after it went offline. The ``record_*`` methods apply a fetch's outcome.
+
+    Health: ``trouble`` maps an endpoint kind (``tags``, ``ps``, ``version``) to why its
+    last answer was bad (an error status, a malformed body, a slow probe); a good answer of
+    that endpoint clears it. ``latency`` (seconds) and ``version`` are the last probe's;
+    ``announced`` the last :data:`HealthWord` published; ``cooldown`` the cooldown rule's
+    state (:mod:`ollm_actors.vocab.cooldown`).
     """
 
     def __init__(self, url: str) -> None:
@@ -119,6 +151,12 @@ class HostState:
         self.fetched_wall: str | None = None
         self.error: OllmError | None = None
         self.probe: Cancellable | None = None
+        self.trouble: dict[str, str] = {}
+        self.latency: float | None = None
+        self.version: str | None = None
+        self.probed_at: float | None = None
+        self.announced: HealthWord = "unknown"
+        self.cooldown = CooldownState()
         self._infos: tuple[ModelInfo, ...] | None = None
         self._infos_stale = False
         self._index: dict[str, ListedModel] | None = None
@@ -142,6 +180,7 @@ class HostState:
         the host is online and its list confirmed, fresh and no longer dirty."""
         self.set_listed(models)
         self.online = True
+        self.trouble.pop("tags", None)
         self.confirmed = True
         self.dirty = False
         self.error = None
@@ -152,17 +191,32 @@ class HostState:
         """A good ``/api/ps`` answer: the loaded models, confirmed."""
         self.loaded = models
         self.ps_ok = True
+        self.trouble.pop("ps", None)
 
-    def record_failure(self, error: OllmError) -> bool:
-        """A fetch about this host failed with ``error``; it is kept for the host's status.
+    def health(self) -> HealthWord:
+        """``offline`` while the host does not answer, else ``degraded`` while an endpoint's
+        last answer was bad, else ``online`` once it answered; ``unknown`` before that."""
+        if self.online is False:
+            return "offline"
+        if self.trouble:
+            return "degraded"
+        return "online" if self.online else "unknown"
+
+    def record_failure(self, error: OllmError, kind: str = "tags") -> bool:
+        """A fetch (of endpoint ``kind``) about this host failed with ``error``; it is kept
+        for the host's status.
 
         Any failure leaves the list unconfirmed (stale). A :class:`HostUnreachable` also marks
-        the host offline and its loaded models unconfirmed. Returns True when this failure is
-        the one that takes the host offline (it was online, or never reached, before).
+        the host offline and its loaded models unconfirmed. Any other error is an answer,
+        just a bad one: the host is online (it answers) and ``kind`` is in trouble, so the
+        host is degraded, not offline. Returns True when this failure is the one that takes
+        the host offline (it was online, or never reached, before).
         """
         self.error = error
         self.confirmed = False
         if not isinstance(error, HostUnreachable):
+            self.trouble[kind] = _reason(error) or error.message
+            self.online = True
             return False
         self.ps_ok = False
         newly_offline = self.online is not False
@@ -205,8 +259,16 @@ class HostState:
             self.set_listed([m for m in self.listed if m is not found])
         return found
 
-    def status(self) -> HostStatus:
-        """What ``ollm list --json`` shows of the host."""
+    def status(self, now: float | None = None, wall: float | None = None) -> HostStatus:
+        """What ``ollm list --json`` and ``ollm hosts --json`` show of the host at ``now``
+        (the runtime's monotonic clock; ``wall`` the same moment in Unix time). Without
+        them the cache age is unknown and a cooldown counts as running."""
+        cooling = self.cooldown.until is not None and (
+            now is None or in_cooldown(self.cooldown, now)
+        )
+        until = None
+        if cooling and now is not None and wall is not None and self.cooldown.until is not None:
+            until = rfc3339(wall + self.cooldown.until - now)
         return HostStatus(
             url=self.url,
             online=self.online is True,
@@ -214,6 +276,13 @@ class HostState:
             fetched_at=self.fetched_wall,
             models=len(self.listed or ()),
             error=_reason(self.error),
+            state=self.health(),
+            latency_ms=None if self.latency is None else round(self.latency * 1000, 1),
+            version=self.version,
+            loaded=len(self.loaded) if self.loaded is not None else None,
+            cache_age_s=_age(self.fetched_wall, wall) if self.listed is not None else None,
+            cooldown_until=until if cooling else None,
+            cooldown_reason=self.cooldown.reason if cooling else None,
         )
 
     def load(self, document: HostCacheFile) -> None:

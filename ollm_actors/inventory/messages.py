@@ -8,23 +8,33 @@ import msgspec
 
 from ollm_actors.actors import Request
 from ollm_actors.errors import OllmError
-from ollm_actors.inventory.types import InventorySnapshot, LoadedModel, ModelDetails, ModelStatus
+from ollm_actors.inventory.types import (
+    HostStatus,
+    InventorySnapshot,
+    LoadedModel,
+    ModelDetails,
+    ModelStatus,
+)
 from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = (
     "CacheWriteFailed",
     "CacheWriteRecovered",
+    "CooldownEnds",
     "FetchAnswer",
     "FetchKey",
     "FetchKind",
     "Fetched",
     "GetStatus",
+    "HealthTick",
+    "HostsStatus",
     "InventoryMessage",
     "ListLoaded",
     "ListModels",
     "ModelGone",
     "ProbeAnswered",
+    "ProbeDone",
     "PullSeen",
     "ShowModel",
 )
@@ -55,6 +65,13 @@ class GetStatus(Request[ModelStatus], frozen=True):
 
     name: str
     host: str | None = None
+
+
+class HostsStatus(Request[list[HostStatus]], frozen=True):
+    """Every host's status and health (``rt.hosts.status()``); ``probe`` probes every host
+    first (else only the ones never probed)."""
+
+    probe: bool = False
 
 
 # Reports of the actor's own child tasks and bus callbacks.
@@ -91,6 +108,26 @@ class ProbeAnswered(msgspec.Struct, frozen=True, tag=True):
     host: str
 
 
+class ProbeDone(msgspec.Struct, frozen=True, tag=True):
+    """A health probe (``/api/version``) of ``host`` ended after ``seconds``: with the
+    ``version`` it answered, or with ``error``."""
+
+    host: str
+    version: str | None = None
+    seconds: float = 0.0
+    error: OllmError | None = None
+
+
+class HealthTick(msgspec.Struct, frozen=True, tag=True):
+    """The health interval passed: probe every host."""
+
+
+class CooldownEnds(msgspec.Struct, frozen=True, tag=True):
+    """The cooldown of ``host`` should be over by now."""
+
+    host: str
+
+
 class CacheWriteFailed(msgspec.Struct, frozen=True, tag=True):
     """Writing the cache file ``path`` failed for ``reason``."""
 
@@ -123,8 +160,12 @@ InventoryMessage = (
     | ListLoaded
     | ShowModel
     | GetStatus
+    | HostsStatus
     | Fetched
     | ProbeAnswered
+    | ProbeDone
+    | HealthTick
+    | CooldownEnds
     | CacheWriteFailed
     | CacheWriteRecovered
     | PullSeen

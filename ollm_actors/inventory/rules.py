@@ -15,10 +15,9 @@ from typing import NamedTuple
 import msgspec
 
 from ollm_actors.errors import HostUnreachable, ModelNotFound, OllmError
+from ollm_actors.inventory.health import HealthPayload, health_news
 from ollm_actors.inventory.hoststate import HostState, loaded_from
 from ollm_actors.inventory.types import (
-    HostOffline,
-    HostOnline,
     InventoryChanged,
     InventorySnapshot,
     LoadedModel,
@@ -129,22 +128,22 @@ class News(NamedTuple):
     """An event the actor publishes after applying an outcome: ``topic`` and ``payload``."""
 
     topic: str
-    payload: HostOffline | HostOnline | InventoryChanged
+    payload: HealthPayload | InventoryChanged
 
 
 def apply_list(state: HostState, models: list[ListedModel], *, now: float, wall: str) -> list[News]:
     """Take a good ``/api/tags`` answer into ``state`` (see :meth:`HostState.record_list`).
 
-    Returns ``host.online`` when the host was offline, then ``inventory.changed`` with the
-    names added and removed (:func:`list_change`) when it was offline or the names changed.
+    Returns the health event of the change, if any (``host.online`` when the host was
+    offline or degraded, :func:`~ollm_actors.inventory.health.health_news`), then
+    ``inventory.changed`` with the names added and removed (:func:`list_change`) when it was
+    offline or the names changed.
     """
     before = state.names() if state.listed is not None else None
     back_online = state.online is False
     state.record_list(models, now=now, wall=wall)
     added, removed = list_change(before, state.names())
-    news: list[News] = []
-    if back_online:
-        news.append(News("host.online", HostOnline(host=state.url, models=len(models))))
+    news = [News(*item) for item in health_news(state)]
     if back_online or added or removed:
         changed = InventoryChanged(host=state.url, added=added, removed=removed)
         news.append(News("inventory.changed", changed))
@@ -163,11 +162,8 @@ def apply_failure(state: HostState, kind: str, error: OllmError) -> list[News]:
         state.ps_ok = False
     if kind == "show" and not isinstance(error, HostUnreachable):
         return []
-    if state.record_failure(error) and isinstance(error, HostUnreachable):
-        cached = len(state.listed or ())
-        offline = HostOffline(host=state.url, reason=error.reason, cached_models=cached)
-        return [News("host.offline", offline)]
-    return []
+    state.record_failure(error, kind)
+    return [News(*item) for item in health_news(state)]
 
 
 def apply_deletion(state: HostState, key: str) -> list[News]:
@@ -191,8 +187,11 @@ def no_data_error(targets: Sequence[HostState]) -> OllmError:
     return HostUnreachable(targets[0].url, "no answer yet")
 
 
-def snapshot(targets: Sequence[HostState]) -> InventorySnapshot:
-    """The statuses and models of ``targets``, in host order.
+def snapshot(
+    targets: Sequence[HostState], now: float | None = None, wall: float | None = None
+) -> InventorySnapshot:
+    """The statuses (at ``now``, ``wall``: see :meth:`HostState.status`) and models of
+    ``targets``, in host order.
 
     Raises :func:`no_data_error` when no target has a list (fetched or cached).
     """
@@ -201,7 +200,8 @@ def snapshot(targets: Sequence[HostState]) -> InventorySnapshot:
     models: list[ModelInfo] = []
     for state in targets:
         models.extend(state.infos())
-    return InventorySnapshot(hosts=tuple(state.status() for state in targets), models=tuple(models))
+    hosts = tuple(state.status(now, wall) for state in targets)
+    return InventorySnapshot(hosts=hosts, models=tuple(models))
 
 
 def loaded_models(targets: Sequence[HostState]) -> list[LoadedModel]:

@@ -18,6 +18,10 @@ import msgspec
 __all__ = (
     "CacheUnwritable",
     "CacheWritable",
+    "HealthWord",
+    "HostCooldown",
+    "HostCooldownEnded",
+    "HostDegraded",
     "HostOffline",
     "HostOnline",
     "HostStatus",
@@ -31,6 +35,12 @@ __all__ = (
 )
 
 ModelStatusKind = Literal["available", "pulling", "absent", "unknown"]
+
+#: How a host is doing: ``online`` (answers well), ``degraded`` (answers, but with an error
+#: status, a malformed body, or slower than ``providers.ollama.health.slow``), ``offline``
+#: (no answer: refused, unreachable, or silent past the request deadline); ``unknown``
+#: only before the host was ever asked.
+HealthWord = Literal["online", "degraded", "offline", "unknown"]
 
 
 class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,6 +71,14 @@ class HostStatus(msgspec.Struct, frozen=True, kw_only=True):
     true when its list is not confirmed by the host lately; ``fetched_at`` is the RFC 3339
     time of the last good fetch (possibly by an earlier process, from the cache), or None.
     ``error`` says why the last fetch failed, if it did.
+
+    Health (``ollm hosts``, ``rt.hosts.status()``): ``state`` is the :data:`HealthWord`;
+    ``latency_ms`` the time the last probe (``/api/version``) took and ``version`` what it
+    answered (None until a probe answered); ``loaded`` the number of models in memory at the
+    last ``/api/ps`` (None when unknown); ``cache_age_s`` the seconds since the list was
+    fetched (None when no list is known); ``cooldown_until`` the RFC 3339 end of a cooldown
+    the host is in (the router skips it until then; None otherwise) and ``cooldown_reason``
+    the failure that started it.
     """
 
     url: str
@@ -69,6 +87,13 @@ class HostStatus(msgspec.Struct, frozen=True, kw_only=True):
     fetched_at: str | None
     models: int = 0
     error: str | None = None
+    state: HealthWord = "unknown"
+    latency_ms: float | None = None
+    version: str | None = None
+    loaded: int | None = None
+    cache_age_s: float | None = None
+    cooldown_until: str | None = None
+    cooldown_reason: str | None = None
 
 
 class InventorySnapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,10 +175,38 @@ class HostOffline(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class HostOnline(msgspec.Struct, frozen=True, kw_only=True):
-    """Payload of ``host.online``: an offline host answers again; ``models`` it now has."""
+    """Payload of ``host.online``: an offline or degraded host answers well again;
+    ``models`` it now has."""
 
     host: str
     models: int
+
+
+class HostDegraded(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of ``host.degraded``: the host answers, but badly (``reason``: an error
+    status, a malformed answer, or a slow one); ``latency_ms`` of its last probe, if any."""
+
+    host: str
+    reason: str
+    latency_ms: float | None = None
+
+
+class HostCooldown(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of ``host.cooldown``: the host failed ``failures`` times within ``window``
+    seconds and is skipped by the router until ``until`` (RFC 3339); ``reason`` is the last
+    failure."""
+
+    host: str
+    until: str
+    failures: int
+    window: float
+    reason: str
+
+
+class HostCooldownEnded(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of ``host.cooldown_ended``: the cooldown is over; the host is probed again."""
+
+    host: str
 
 
 class InventoryChanged(msgspec.Struct, frozen=True, kw_only=True):

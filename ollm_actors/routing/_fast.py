@@ -7,7 +7,10 @@
   :func:`~ollm_actors.routing.scoring.score` and :func:`~ollm_actors.routing.scoring.explain`
   over a whole pool under one profile.
 - :class:`ScoreMemo`: the tables a :class:`PoolScorer` fills, kept by whoever selects
-  again and again (the router actor) so that later selections find them filled.
+  again and again (the router actor) so that later selections find them filled: score
+  parts per distinct fact, whole scores per candidate (a score never depends on the
+  request's prompt size, only the fit does), the split of a candidate tuple into the online
+  and the cached pool, and which hosts have a model.
 
 Why: a router scores every candidate of the inventory for each profile it tries, and the
 plain rules (a name parse, two regexes, a loop over the preferred families and the fit rule
@@ -21,7 +24,7 @@ every score is the same float. The tables belong to an instance, never to the mo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from ollm_actors.routing.candidate import Candidate, estimated_billions, parse_parameter_size
@@ -49,8 +52,16 @@ _UNCHECKED = Misfit("unchecked", "")
 # are free-form), so a long-lived memo stays bounded without evicting what it uses.
 _TABLE_LIMIT = 4096
 
+# Entries a per-candidate table holds (a fleet of 16 hosts x 300 models is 4,800 candidates,
+# each seen again at every selection).
+_CANDIDATE_LIMIT = 1 << 16
+
 # (window, the model's max output) -> capabilities -> the fit rule's answer
 _FitTable = dict[tuple[int, int | None], dict[frozenset[str], Misfit | None]]
+# id(candidate) -> (the candidate, its score): the candidate is kept, so its id cannot be
+# reused by another object while the entry exists, and ``is`` confirms the match.
+_ScoreTable = dict[int, tuple[Candidate, float]]
+_ScoreKey = tuple[str, tuple[str, ...], bool, bool, bool, bool, int]
 _FamilyTable = dict[str, dict[str, tuple[float, bool]]]
 _SizeTable = dict[str, float | None]
 
@@ -85,7 +96,16 @@ class ScoreMemo:
     dropped with it; every table is bounded. Holds no state of the inventory (every entry is
     a function of a model's identity and a profile), so it never needs invalidating."""
 
-    __slots__ = ("_explained", "_families", "_fits", "_quants", "_sizes")
+    __slots__ = (
+        "_explained",
+        "_families",
+        "_fits",
+        "_names",
+        "_quants",
+        "_scores",
+        "_sizes",
+        "_split",
+    )
 
     def __init__(self) -> None:
         self._explained: dict[tuple[Rules, Candidate], list[str]] = {}
@@ -93,6 +113,37 @@ class ScoreMemo:
         self._families: dict[tuple[tuple[str, ...], bool], _FamilyTable] = {}
         self._sizes: dict[bool, _SizeTable] = {}
         self._quants: dict[str, float] = {}
+        self._scores: dict[_ScoreKey, _ScoreTable] = {}
+        self._split: tuple[tuple[Candidate, ...], list[Candidate], list[Candidate]] | None = None
+        self._names: tuple[Sequence[Candidate], dict[str, list[Candidate]]] | None = None
+
+    def split(self, everyone: Sequence[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
+        """``everyone`` split into the candidates of hosts that answer now (online and not
+        stale) and the rest, each in the order given. The caller must not change the lists.
+
+        A tuple (immutable, of frozen candidates) is split once and the split kept for the
+        next call with the same tuple, as the router actor makes one per candidate list."""
+        last = self._split
+        if last is not None and last[0] is everyone:
+            return last[1], last[2]
+        fresh: list[Candidate] = []
+        cached: list[Candidate] = []
+        for cand in everyone:
+            (fresh if cand.online and not cand.stale else cached).append(cand)
+        if isinstance(everyone, tuple):
+            self._split = (everyone, fresh, cached)
+        return fresh, cached
+
+    def same_name(self, pool: Sequence[Candidate], name: str) -> list[Candidate]:
+        """The candidates of ``pool`` named ``name`` (every host that has the model), from
+        an index kept for the last pool asked about (the same object: the split's lists)."""
+        index = self._names
+        if index is None or index[0] is not pool:
+            table: dict[str, list[Candidate]] = {}
+            for cand in pool:
+                table.setdefault(cand.name, []).append(cand)
+            index = self._names = (pool, table)
+        return index[1].get(name, [])
 
     def scorer(self, rules: Rules) -> PoolScorer:
         """A :class:`PoolScorer` for ``rules`` that reads and fills this memo."""
@@ -111,6 +162,23 @@ class ScoreMemo:
         sizes = self._sizes.setdefault(rules.small, {})
         return fits, families, sizes, self._quants
 
+    def _score_table(self, rules: Rules) -> _ScoreTable:
+        # What a score depends on besides the candidate: every field of Rules but the need.
+        key = (
+            rules.profile,
+            rules.preferred,
+            rules.small,
+            rules.mid,
+            rules.code_tuned,
+            rules.wide_window,
+            rules.min_window,
+        )
+        table = self._scores.get(key)
+        if table is None:
+            _bounded(self._scores)
+            table = self._scores[key] = {}
+        return table
+
 
 class PoolScorer:
     """Filters, scores and explains candidates under one profile's ``rules`` exactly as
@@ -118,7 +186,7 @@ class PoolScorer:
     and :func:`~ollm_actors.routing.scoring.explain` do, each part looked up in ``memo`` (a
     fresh one when not given) and computed by the plain rule when missing. Never waits."""
 
-    __slots__ = ("_explained", "_families", "_fits", "_quants", "_sizes", "rules")
+    __slots__ = ("_explained", "_families", "_fits", "_quants", "_scores", "_sizes", "rules")
 
     def __init__(self, rules: Rules, memo: ScoreMemo | None = None) -> None:
         self.rules = rules
@@ -126,6 +194,7 @@ class PoolScorer:
             memo = ScoreMemo()
         self._fits, self._families, self._sizes, self._quants = memo._tables(rules)
         self._explained = memo._explained
+        self._scores = memo._score_table(rules)
 
     def misfit(self, candidate: Candidate) -> Misfit | None:
         """:func:`~ollm_actors.routing.scoring.reject` of ``candidate``."""
@@ -219,6 +288,8 @@ class PoolScorer:
         sized = rules.small or rules.mid
         dynamic = add_dynamic_points
         model_base_of = fast_model_base
+        scores = self._scores
+        known = scores.get
         top = -math.inf
         leaders: list[Candidate] = []
         for cand in pool:
@@ -228,6 +299,18 @@ class PoolScorer:
                 why = self.misfit(cand)
             if why is not None:
                 add_rejected((cand, why))
+                continue
+            # A score does not depend on the request (only whether it fits does), so a
+            # candidate seen before under the same preferences has its score kept.
+            seen = known(id(cand))
+            if seen is not None and seen[0] is cand:
+                total = seen[1]
+                add_fit((total, cand))
+                if total > top:
+                    top = total
+                    leaders = [cand]
+                elif total == top:
+                    leaders.append(cand)
                 continue
             base = model_base_of(cand.name)
             by_base = families.get(cand.family)
@@ -245,6 +328,9 @@ class PoolScorer:
                 q = quants.get(quantization)
                 total += self._quant(quantization) if q is None else q
             total = dynamic(total, cand, rules)
+            if len(scores) >= _CANDIDATE_LIMIT:
+                scores.clear()
+            scores[id(cand)] = (cand, total)
             add_fit((total, cand))
             if total > top:
                 top = total

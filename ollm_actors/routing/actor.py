@@ -2,14 +2,17 @@
 the decision until something it depends on changes.
 
 Candidates are the inventory's models on every host (online ones and, marked stale, the
-cached lists of offline hosts) with what ``/api/ps`` says is loaded, each resolved through the
-limits actor. Selection itself is the pure :func:`~ollm_actors.routing.select.select_model`.
+cached lists of offline hosts) with what ``/api/ps`` says is loaded and each host's health,
+each resolved through the limits actor; the models of a host in cooldown are left out and
+every decision's reasons name it. Selection itself is the pure
+:func:`~ollm_actors.routing.select.select_model`.
 
 Caching. The candidate list is kept for ``inventory.ttl`` seconds (then the inventory is asked
 again; it decides itself whether to refetch from the hosts). Decisions are kept per
 ``(profile, prompt_tokens, require)`` as long as the candidate list they were made from. Both
 are dropped at once on ``inventory.changed``, ``limits.learned``, ``host.online``,
-``host.offline``, ``pull.done`` and ``model.deleted``: bus callbacks tell the actor an
+``host.offline``, ``host.degraded``, ``host.cooldown``, ``host.cooldown_ended``,
+``pull.done`` and ``model.deleted``: bus callbacks tell the actor an
 :class:`~ollm_actors.routing.messages.Invalidate`, which is handled after every message sent
 before the event, so an ask made after a change never sees the old answer. Every answered
 decision is published as ``route.decided`` (payload: the :class:`RouteDecision`).
@@ -32,6 +35,7 @@ from ollm_actors.routing.candidates_from import (
     build_candidates,
     candidate_from_limits,
     catalog_candidates,
+    skipped_hosts,
 )
 from ollm_actors.routing.decision import RouteDecision
 from ollm_actors.routing.messages import (
@@ -56,6 +60,9 @@ INVALIDATING_TOPICS = (
     "limits.learned",
     "host.online",
     "host.offline",
+    "host.degraded",
+    "host.cooldown",
+    "host.cooldown_ended",
     "pull.done",
     "model.deleted",
 )
@@ -96,7 +103,9 @@ class RouterActor(Actor[RouterMessage]):
         self._num_ctx = settings.providers.ollama.options.num_ctx
         self._max_output = settings.options.max_tokens  # reserved by the fit rule
         self._ttl = settings.inventory.ttl
-        self._candidates: list[Candidate] | None = None
+        # A tuple: the selection's memo keeps its split into pools while it is the same one.
+        self._candidates: tuple[Candidate, ...] | None = None
+        self._skipped: dict[str, str] = {}
         self._fetched_at = 0.0
         self._decisions: dict[_DecisionKey, RouteDecision] = {}
         self._catalog: list[Candidate] | None = None
@@ -130,7 +139,7 @@ class RouterActor(Actor[RouterMessage]):
         self._decisions.clear()
         self._dirty = False
 
-    async def _current(self) -> list[Candidate]:
+    async def _current(self) -> tuple[Candidate, ...]:
         """The candidate list, rebuilt when dropped or older than ``inventory.ttl``.
 
         Raises ``HostUnreachable`` when no host has any data (online or cached).
@@ -141,7 +150,7 @@ class RouterActor(Actor[RouterMessage]):
             self._drop()
         if self._candidates is None:
             started = self.now()
-            self._candidates = await self._fetch()
+            self._candidates = tuple(await self._fetch())
             self._fetched_at = started
             self._refreshes += 1
         return self._candidates
@@ -153,6 +162,7 @@ class RouterActor(Actor[RouterMessage]):
         except HostUnreachable:
             loaded = []
         resolved = await self._limits.lookup_installed(snapshot.models)
+        self._skipped = skipped_hosts(snapshot)
         return build_candidates(snapshot, resolved, loaded)
 
     def _catalog_candidates(self) -> list[Candidate]:
@@ -188,6 +198,7 @@ class RouterActor(Actor[RouterMessage]):
                 default_model=self._default_model,
                 catalog=self._catalog_candidates(),
                 memo=self._memo,
+                skipped=self._skipped,
             )
             if len(self._decisions) >= _MAX_DECISIONS:
                 self._decisions.clear()

@@ -29,6 +29,9 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     :data:`ollm_actors.vocab.entries.CAPABILITY_NAMES`; ``profiles`` are the routing profiles
     the model database says the model suits. ``online`` is whether the host answers now;
     ``stale`` marks an entry served from the cached list of a host that did not answer.
+    ``degraded`` marks a host that answers badly or slowly, ``latency_ms`` its last probe
+    (None: not probed); among equal scores they decide the host (see
+    :func:`~ollm_actors.routing.ranking.preference`).
     """
 
     name: str
@@ -44,6 +47,8 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     loaded: bool = False
     stale: bool = False
     online: bool = True
+    degraded: bool = False
+    latency_ms: float | None = None
 
     @property
     def fresh(self) -> bool:

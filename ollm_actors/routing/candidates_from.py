@@ -23,11 +23,18 @@ __all__ = (
     "candidate_from",
     "candidate_from_limits",
     "catalog_candidates",
+    "skipped_hosts",
 )
 
 
 def candidate_from(
-    info: ModelInfo, limits: ModelLimits, *, online: bool, loaded: bool
+    info: ModelInfo,
+    limits: ModelLimits,
+    *,
+    online: bool,
+    loaded: bool,
+    degraded: bool = False,
+    latency_ms: float | None = None,
 ) -> Candidate:
     """One installed model as the router sees it.
 
@@ -50,6 +57,8 @@ def candidate_from(
         loaded=loaded,
         stale=info.stale,
         online=online,
+        degraded=degraded,
+        latency_ms=latency_ms,
     )
 
 
@@ -79,25 +88,44 @@ def build_candidates(
     A host's ``online`` status comes from the snapshot's host list (a host missing there
     counts as online unless its entries are stale). A model is ``loaded`` when a non-stale
     entry of ``loaded`` names it on the same host (names compared normalised, so
-    ``llama3.1`` and ``llama3.1:latest`` are one model). Models without limits are skipped:
-    the router cannot judge them.
+    ``llama3.1`` and ``llama3.1:latest`` are one model). A host's health (degraded, probe
+    latency) comes from its status. Models without limits are skipped (the router cannot
+    judge them), and so are the models of :func:`skipped_hosts`.
     """
     online = {status.url: status.online for status in snapshot.hosts}
+    health = {status.url: status for status in snapshot.hosts}
+    skipped = skipped_hosts(snapshot)
     in_memory = {(item.host, model_key(item.name)) for item in loaded if not item.stale}
     out: list[Candidate] = []
     for info in snapshot.models:
         resolved = limits.get((info.host, info.name))
-        if resolved is None:
+        if resolved is None or info.host in skipped:
             continue
+        status = health.get(info.host)
         out.append(
             candidate_from(
                 info,
                 resolved,
                 online=online.get(info.host, not info.stale),
                 loaded=(info.host, model_key(info.name)) in in_memory,
+                degraded=status is not None and status.state == "degraded",
+                latency_ms=None if status is None else status.latency_ms,
             )
         )
     return out
+
+
+def skipped_hosts(snapshot: InventorySnapshot) -> dict[str, str]:
+    """The hosts of ``snapshot`` the router skips, each with why: those in a cooldown
+    (``routing.cooldown``), whose models are no candidates at all until it ends."""
+    return {
+        status.url: (
+            f"in cooldown until {status.cooldown_until} after repeated failures"
+            + (f" (last: {status.cooldown_reason})" if status.cooldown_reason else "")
+        )
+        for status in snapshot.hosts
+        if status.cooldown_until is not None
+    }
 
 
 def _covers_a_line(pattern: str, bases: Collection[str]) -> bool:

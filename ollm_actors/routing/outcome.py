@@ -9,7 +9,7 @@ from collections import Counter
 import msgspec
 
 from ollm_actors.routing.candidate import Candidate
-from ollm_actors.routing.ranking import identity
+from ollm_actors.routing.ranking import preference
 from ollm_actors.routing.scoring import Rules
 from ollm_actors.vocab.fit import Misfit
 
@@ -27,9 +27,10 @@ class Outcome(msgspec.Struct):
     leaders: list[Candidate] = msgspec.field(default_factory=list)
 
     def best(self) -> tuple[float, Candidate]:
-        """The best score and the candidate that wins its tie (``fitting`` not empty)."""
+        """The best score and the candidate that wins its tie by
+        :func:`~ollm_actors.routing.ranking.preference` (``fitting`` not empty)."""
         leaders = self.leaders
-        chosen = leaders[0] if len(leaders) == 1 else min(leaders, key=identity)
+        chosen = leaders[0] if len(leaders) == 1 else min(leaders, key=preference)
         return self.top, chosen
 
 

@@ -8,13 +8,23 @@ name and host leave open is settled by :func:`identity`, which compares every fa
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Sequence
 from typing import TypeVar
 
 from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import CandidateScore
 
-__all__ = ("LISTED_CANDIDATES", "best", "cents", "identity", "listed", "listed_fits")
+__all__ = (
+    "LISTED_CANDIDATES",
+    "best",
+    "cents",
+    "host_choice",
+    "identity",
+    "listed",
+    "listed_fits",
+    "preference",
+)
 
 #: candidates a decision lists per kind (fitting, rejected, on other hosts); the rest are
 #: only counted, so a decision over 10,000 models costs what choosing one does
@@ -39,15 +49,57 @@ def identity(c: Candidate) -> tuple[object, ...]:
         c.loaded,
         c.stale,
         c.online,
+        c.degraded,
+        -1.0 if c.latency_ms is None else c.latency_ms,
     )
+
+
+def preference(c: Candidate) -> tuple[object, ...]:
+    """How a tie of equal scores is settled, lowest first: a host where the model is loaded
+    (no cold load), then a healthy host over a degraded one, then the faster host (lower
+    probe latency; unprobed last), then :func:`identity`."""
+    return (not c.loaded, c.degraded, _latency(c), identity(c))
 
 
 def best(scored: Sequence[tuple[float, Candidate]]) -> tuple[float, Candidate]:
     """The highest score of ``scored`` (not empty) and the candidate that wins its tie by
-    :func:`identity`."""
+    :func:`preference`."""
     top = max(s for s, _ in scored)
     tied = [pair for pair in scored if pair[0] == top]
-    return min(tied, key=lambda pair: identity(pair[1]))
+    return min(tied, key=lambda pair: preference(pair[1]))
+
+
+def _latency(c: Candidate) -> float:
+    return math.inf if c.latency_ms is None else c.latency_ms
+
+
+def _host_facts(c: Candidate) -> str:
+    facts = ["loaded" if c.loaded else "not loaded"]
+    if c.degraded:
+        facts.append("degraded")
+    if c.latency_ms is not None:
+        facts.append(f"{c.latency_ms:g} ms")
+    return ", ".join(facts)
+
+
+def host_choice(chosen: Candidate, peers: Sequence[Candidate]) -> str | None:
+    """Why ``chosen`` runs on its host rather than on one of ``peers`` (the other hosts'
+    candidates of the same model that fit too), or None when there are none."""
+    if not peers:
+        return None
+    peers = sorted(peers, key=preference)
+    rival = peers[0]
+    if chosen.loaded and not rival.loaded:
+        why = "the model is already loaded there (no cold load)"
+    elif rival.degraded and not chosen.degraded:
+        why = f"it answers well while {rival.host} is degraded"
+    elif _latency(chosen) < _latency(rival):
+        why = f"it answers faster ({_host_facts(chosen)} vs {_host_facts(rival)})"
+    else:
+        why = "the tie is settled by name order"
+    others = ", ".join(f"{c.host} ({_host_facts(c)})" for c in peers[:3])
+    more = f" and {len(peers) - 3} more" if len(peers) > 3 else ""
+    return f"{chosen.name} is also on {others}{more}; {chosen.host} was chosen: {why}"
 
 
 def cents(value: float) -> float:

@@ -23,7 +23,7 @@ from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import RouteDecision
 from ollm_actors.routing.no_model import no_model_error
 from ollm_actors.routing.outcome import Outcome, why_none
-from ollm_actors.routing.ranking import best, identity
+from ollm_actors.routing.ranking import best, host_choice, identity
 from ollm_actors.routing.scoring import Rules, rules_for
 from ollm_actors.vocab.fit import override_misfit
 from ollm_actors.vocab.names import model_key, parse_model_name
@@ -50,6 +50,7 @@ class Search:
         "overrides",
         "prompt_tokens",
         "requested",
+        "skipped",
     )
 
     def __init__(
@@ -66,6 +67,7 @@ class Search:
         catalog: Sequence[Candidate],
         memo: ScoreMemo,
         max_output: int | None = None,
+        skipped: Mapping[str, str] | None = None,
     ) -> None:
         self.requested = requested
         self.chain = chain
@@ -78,6 +80,7 @@ class Search:
         self.max_output = max_output
         self.catalog = catalog
         self.memo = memo
+        self.skipped = skipped or {}
         self._scorers: list[PoolScorer] = []
 
     def _scorer(self, step: int) -> PoolScorer:
@@ -98,11 +101,8 @@ class Search:
     def run(self) -> RouteDecision:
         """The decision, from the online pool if anything there fits, else from the cached
         lists. Raises :class:`~ollm_actors.errors.NoModelAvailable` when neither has one."""
-        fresh: list[Candidate] = []
-        cached: list[Candidate] = []
-        for cand in self.everyone:
-            (fresh if cand.online and not cand.stale else cached).append(cand)
-        online_reasons: list[str] = []
+        fresh, cached = self.memo.split(self.everyone)
+        online_reasons = [f"skipped {host}: {why}" for host, why in sorted(self.skipped.items())]
         decision = self._walk(fresh, cached, online=True, reasons=online_reasons)
         if decision is not None:
             return decision
@@ -140,6 +140,14 @@ class Search:
                     f"(score {best_score:.1f}; {fits} of {len(pool)} models {where} fit)"
                 )
                 reasons.extend(scorer.explain(top))
+                peers = [
+                    c
+                    for c in self.memo.same_name(pool, top.name)
+                    if c.host != top.host and scorer.misfit(c) is None
+                ]
+                where_run = host_choice(top, peers)
+                if where_run is not None:
+                    reasons.append(where_run)
                 chosen = top
             if chosen is not None:
                 if not online:

@@ -90,6 +90,7 @@ def select_model(
     default_model: str | None = None,
     catalog: Sequence[Candidate] = (),
     memo: ScoreMemo | None = None,
+    skipped: Mapping[str, str] = _EMPTY,
 ) -> RouteDecision:
     """Pick the model for ``profile_name`` among ``candidates`` (the models available now).
 
@@ -144,4 +145,5 @@ def select_model(
         catalog=catalog,
         memo=ScoreMemo() if memo is None else memo,
         max_output=max_output,
+        skipped=skipped,
     ).run()

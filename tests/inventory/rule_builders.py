@@ -53,6 +53,7 @@ def host(
     state.fetched_at = NOW if confirmed else None
     state.probe = Probe() if probe else None
     state.error = error
+    state.announced = state.health()  # as if every change so far had been announced
     return state
 
 
@@ -100,6 +101,9 @@ def host_states(draw: st.DrawFn, url: str) -> HostState:
     state.fetched_at = draw(st.none() | st.floats(NOW - 2 * TTL, NOW))
     state.probe = draw(st.none() | st.builds(Probe))
     state.error = draw(errors)
+    if draw(st.booleans()):
+        state.trouble["tags"] = "HTTP 500"
+    state.announced = state.health()  # as if every change so far had been announced
     return state
 
 

@@ -90,7 +90,7 @@ async def test_show_of_a_silent_host_ends_at_the_deadline_for_every_asker(
                 assert recorder.topics("host.offline") == ["host.offline"]
 
 
-async def test_ps_server_error_is_answered_and_leaves_the_host_online(tmp_path: Path) -> None:
+async def test_ps_server_error_is_answered_and_degrades_the_host(tmp_path: Path) -> None:
     state = EmulatorState.default()
     state.load("llama3.1:8b", context_length=8192)
     state.inject(Fault(kind="http_500", path="/api/ps", message="ps broke"))
@@ -110,7 +110,8 @@ async def test_ps_server_error_is_answered_and_leaves_the_host_online(tmp_path: 
                 stale = await api.list_loaded()
                 assert [(m.name, m.stale) for m in stale] == [("llama3.1:8b", True)]
                 assert state.requests["GET /api/ps"] == 3
-    assert recorder.topics("host.") == []
+    # HTTP 500 is an answer: degraded while it lasts, never offline.
+    assert recorder.topics("host.") == ["host.degraded", "host.online", "host.degraded"]
 
 
 async def test_show_server_error_is_not_remembered(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ollm_actors.errors import HostUnreachable, ServerError
 from ollm_actors.inventory import rules
 from ollm_actors.inventory.hoststate import HostState
-from ollm_actors.inventory.types import HostOffline, HostOnline, InventoryChanged
+from ollm_actors.inventory.types import HostDegraded, HostOffline, HostOnline, InventoryChanged
 from ollm_actors.vocab.names import model_key
 from ollm_actors.vocab.pull_events import PullEvent, PullEventKind
 from tests.inventory.rule_builders import (
@@ -110,14 +110,16 @@ def test_apply_list_confirms_the_host_and_says_what_changed(
 ) -> None:
     before = {m.name for m in state.listed} if state.listed is not None else set()
     was_offline = state.online is False
+    was_down = state.announced in ("offline", "degraded")
     news = rules.apply_list(state, [listed(n) for n in names], now=NOW + 1, wall="w")
     assert (state.online, state.confirmed, state.dirty, state.error) == (True, True, False, None)
     assert (state.fetched_at, state.fetched_wall) == (NOW + 1, "w")
     assert not state.stale and state.fresh(NOW + 1, TTL)
+    assert "tags" not in state.trouble
     added = tuple(sorted(set(names) - before))
     removed = tuple(sorted(before - set(names)))
     expected: list[rules.News] = []
-    if was_offline:
+    if was_down and state.health() == "online":
         expected.append(rules.News("host.online", HostOnline(host=state.url, models=len(names))))
     if was_offline or added or removed:
         changed = InventoryChanged(host=state.url, added=added, removed=removed)
@@ -149,13 +151,25 @@ def test_an_unreachable_host_goes_offline_once() -> None:
 
 
 @pytest.mark.parametrize("kind", ["tags", "ps"])
-def test_a_server_error_unconfirms_the_list_but_leaves_the_host_online(kind: str) -> None:
+def test_a_server_error_unconfirms_the_list_and_degrades_the_host_once(kind: str) -> None:
     state = host(names=NAMES[:1])
     state.ps_ok = True
     error = ServerError(state.url, f"/api/{kind}", 500, "boom")
-    assert rules.apply_failure(state, kind, error) == []
+    degraded = HostDegraded(host=state.url, reason=error.message)
+    assert rules.apply_failure(state, kind, error) == [rules.News("host.degraded", degraded)]
+    # It answered: online (reachable) but degraded, never "offline".
     assert (state.online, state.confirmed, state.error) == (True, False, error)
+    assert state.health() == "degraded"
     assert state.ps_ok is (kind != "ps")
+    assert rules.apply_failure(state, kind, error) == []
+
+
+def test_a_server_error_of_a_host_never_reached_is_degraded_not_offline() -> None:
+    state = host(names=None, online=None, confirmed=False)
+    error = ServerError(state.url, "/api/tags", 500, "boom")
+    assert [n.topic for n in rules.apply_failure(state, "tags", error)] == ["host.degraded"]
+    status = state.status()
+    assert (status.online, status.state) == (True, "degraded")
 
 
 def test_a_failed_show_leaves_the_host_alone_unless_it_did_not_answer() -> None:

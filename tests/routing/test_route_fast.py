@@ -52,6 +52,9 @@ candidates = st.builds(
     loaded=st.booleans(),
     stale=st.booleans(),
     online=st.booleans(),
+    # Host health decides ties only; the scores must not depend on it.
+    degraded=st.booleans(),
+    latency_ms=st.none() | st.sampled_from((0.5, 12.0, 40.0)),
 )
 families = st.sampled_from(("llama", "qwen", "code", "codellama", "phi", "star", "qwen2.5-coder",
                             "ns", "x/q", "a:b")) | st.text(alphabet=NAME_CHARS, max_size=5)
@@ -109,6 +112,7 @@ def test_a_shared_memo_agrees_across_calls_and_when_its_tables_start_over(
     calls: list[tuple[list[Candidate], Rules]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_fast, "_TABLE_LIMIT", 3)
+    monkeypatch.setattr(_fast, "_CANDIDATE_LIMIT", 3)
     memo = ScoreMemo()
     for pool, rule in calls:
         scorer = memo.scorer(rule)
@@ -119,6 +123,26 @@ def test_a_shared_memo_agrees_across_calls_and_when_its_tables_start_over(
             if reject(cand, rule) is None:
                 assert scorer.score(cand) == score(cand, rule)
             assert scorer.explain(cand) == explain(cand, rule)
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(candidates, max_size=15),
+    profiles,
+    st.lists(st.sampled_from(sorted(BUILTIN_PROFILES)), min_size=2, max_size=5),
+    st.lists(st.sampled_from((0, 1000, 6000)), min_size=1, max_size=3),
+)
+def test_the_same_candidates_under_other_rules_are_scored_anew(
+    pool: list[Candidate], profile: RoutingProfile, names: list[str], prompts: list[int]
+) -> None:
+    # The memo keeps whole scores per candidate object: they must be kept per preferences
+    # (profile name, families, size band, window) and reused across prompt sizes only.
+    memo = ScoreMemo()
+    for name in names * 2:
+        for prompt in prompts:
+            rule = rules_for(name, profile, prompt_tokens=prompt)
+            outcome = memo.scorer(rule).evaluate(pool)
+            assert (outcome.fitting, outcome.rejected) == plain(pool, rule)
 
 
 def _select(pool: list[Candidate], profile: str, memo: ScoreMemo | None) -> object:
@@ -139,4 +163,9 @@ def test_select_model_answers_the_same_with_a_memo_or_without(
 ) -> None:
     memo = ScoreMemo()
     for pool, profile in calls:
-        assert _select(pool, profile, memo) == _select(pool, profile, None)
+        once = _select(pool, profile, None)
+        assert _select(pool, profile, memo) == once
+        # A tuple's split into pools is kept by the memo: the same answer, twice.
+        frozen = tuple(pool)
+        assert _select(frozen, profile, memo) == once  # type: ignore[arg-type]
+        assert _select(frozen, profile, memo) == once  # type: ignore[arg-type]
