@@ -4,8 +4,9 @@
   runtime's clock). Otherwise a fetch starts as a child task; every ask that arrives while it
   runs waits for that same fetch (:class:`~ollm_actors.inventory.pending.PendingFetch`), so
   concurrent asks cost one request. Hosts are fetched concurrently, each request bounded by
-  the deadline ``timeouts.connect + timeouts.read``, and an answer waits only for the hosts
-  it is about, so a dead host never delays the answer about a live one.
+  the deadline ``timeouts.request`` (a hung host fails sooner, at the client's ``connect``
+  and ``firstByte`` bounds), and an answer waits only for the hosts it is about, so a dead
+  host never delays the answer about a live one beyond those bounds.
 * **Offline**: a host that refuses or times out is marked offline, ``host.offline`` is
   published, its last list is served marked stale and a probe (child task, capped exponential
   backoff ``inventory.probe.initial/.max``) watches it. When it answers, the list is fetched
@@ -115,7 +116,7 @@ class InventoryActor(Actor[InventoryMessage]):
         self._ttl = inventory.ttl
         self._probe_initial = inventory.probe.initial
         self._probe_max = inventory.probe.max
-        self._deadline = timeouts.connect + timeouts.read
+        self._deadline = timeouts.request
         self._hosts = {url: HostState(url) for url in self._pool.urls}
         self._fetches = Fetches(self._pool, self._deadline, self.start_soon, self.ref.tell)
         self._pulls: dict[rules.PullKey, PullEvent] = {}

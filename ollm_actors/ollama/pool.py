@@ -20,6 +20,7 @@ from ollm_actors.ollama._bounds import (
 )
 from ollm_actors.ollama._errors import split_query
 from ollm_actors.ollama.client import OllamaClient
+from ollm_actors.ollama.deadlines import DEFAULT_DEADLINES, Deadlines
 from ollm_actors.vocab.hosts import OllamaHost, parse_host
 
 __all__ = ("HostPool",)
@@ -29,17 +30,16 @@ class HostPool:
     """The clients of every host, keyed by the host's display URL (credentials redacted, the
     query left out: it may hold a token).
 
-    The first host is the default one. The bounds (``max_*``) are passed to every client;
-    :class:`OllamaClient` documents them. Use as an async context manager: every client's
-    connection pool is closed on exit, also on cancellation.
+    The first host is the default one. The deadlines and the bounds (``max_*``) are passed
+    to every client; :class:`OllamaClient` documents them. Use as an async context manager:
+    every client's connection pool is closed on exit, also on cancellation.
     """
 
     def __init__(
         self,
         hosts: Sequence[str],
         *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        deadlines: Deadlines = DEFAULT_DEADLINES,
         max_tags_bytes: int = DEFAULT_MAX_TAGS_BYTES,
         max_show_bytes: int = DEFAULT_MAX_SHOW_BYTES,
         max_ps_bytes: int = DEFAULT_MAX_PS_BYTES,
@@ -57,8 +57,7 @@ class HostPool:
         self._hosts = parsed
         self._make = partial(
             OllamaClient,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            deadlines=deadlines,
             max_tags_bytes=max_tags_bytes,
             max_show_bytes=max_show_bytes,
             max_ps_bytes=max_ps_bytes,
