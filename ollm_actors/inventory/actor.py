@@ -162,13 +162,17 @@ class InventoryActor(Actor[InventoryMessage]):
         state = self._hosts[msg.key.host]
         value, error = msg.value, msg.error
         if isinstance(value, TagsResponse):
+            unchanged = rules.cache_file_still_true(
+                state, value.models, wall=self._clock.wall(), ttl=self._ttl
+            )
             self._announce(
                 rules.apply_list(state, value.models, now=self.now(), wall=self._clock.rfc3339())
             )
             if state.probe is not None:
                 state.probe.cancel()
                 state.probe = None
-            self._persist(state)
+            if not unchanged:
+                self._persist(state)
         elif isinstance(value, PsResponse):
             state.record_loaded(value.models)
         elif isinstance(value, ModelDetails):
@@ -192,6 +196,7 @@ class InventoryActor(Actor[InventoryMessage]):
     def _persist(self, state: HostState) -> None:
         if state.listed is not None:
             self._cache.save(state.document())
+            state.saved_wall = state.fetched_wall
 
     # asks -----------------------------------------------------------------------------------
 

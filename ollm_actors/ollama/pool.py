@@ -86,6 +86,9 @@ class HostPool:
         """
         if host is None:
             return self.default
+        if host in self._hosts:
+            # Already a display URL (every actor's own asks): no need to parse it again.
+            return host
         display = _key(parse_host(host))
         if display not in self._hosts:
             known = ", ".join(self._hosts)
