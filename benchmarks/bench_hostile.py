@@ -38,10 +38,13 @@ import resource, sys
 import anyio
 from ollm_actors.errors import OllmError
 from ollm_actors.ollama.client import OllamaClient
+from ollm_actors.ollama.deadlines import Deadlines
 
 async def main(url: str, case: str) -> None:
     outcome = "ok"
-    async with OllamaClient(url, read_timeout=120.0) as client:
+    async with OllamaClient(
+        url, deadlines=Deadlines(first_byte=120.0, stall=120.0, request=120.0)
+    ) as client:
         try:
             if case == "baseline":
                 outcome = await client.version()

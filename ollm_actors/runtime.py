@@ -25,6 +25,7 @@ from ollm_actors.config.model import Settings
 from ollm_actors.errors import ActorUnavailable
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.inventory.hosts_api import HostsAPI
+from ollm_actors.ollama.deadlines import Deadlines
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.database import OnFirstUse
@@ -225,8 +226,12 @@ async def open_runtime(
     async with (
         HostPool(
             settings.hosts(),
-            connect_timeout=timeouts.connect,
-            read_timeout=timeouts.read,
+            deadlines=Deadlines(
+                connect=timeouts.connect,
+                first_byte=timeouts.first_byte,
+                stall=timeouts.stall,
+                request=timeouts.request,
+            ),
             max_tags_bytes=wire.max_body_bytes.tags,
             max_show_bytes=wire.max_body_bytes.show,
             max_ps_bytes=wire.max_body_bytes.ps,

@@ -47,7 +47,8 @@ def sort_models(models: list[ModelInfo], sort: str | None) -> list[ModelInfo]:
 
 
 def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
-    """One line per host whose list is served from the cache, with its age."""
+    """One line per host whose list is not fresh: served from the cache (with its age), or
+    not shown at all when nothing was ever fetched from it (no cache to speak of)."""
     from ollm_actors.cli.format import relative_time
     from ollm_actors.ollama.types import parse_time
 
@@ -55,11 +56,18 @@ def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
     for host in snapshot.hosts:
         if not host.stale:
             continue
-        age = relative_time(parse_time(host.fetched_at)) if host.fetched_at else "an unknown time"
         why = f" ({host.error})" if host.error else ""
         # Honest words: a host answering HTTP 500 is degraded, not offline.
-        word = "degraded" if host.state == "degraded" else "offline"
-        lines.append(f"{host.url} is {word}; showing its cached list from {age}{why}")
+        if host.state == "degraded":
+            state = "is degraded"
+        else:
+            state = "answered with an error" if host.online else "is offline"
+        if host.fetched_at is None:
+            # Never listed, in this process or a cache: there is no cached list, of any age.
+            lines.append(f"{host.url} {state}; no list of its models is known{why}")
+            continue
+        age = relative_time(parse_time(host.fetched_at))
+        lines.append(f"{host.url} {state}; showing its cached list from {age}{why}")
     return lines
 
 

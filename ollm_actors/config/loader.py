@@ -36,11 +36,12 @@ from ollm_actors.config.bounds import (
     is_utf8,
     shown_path,
 )
+from ollm_actors.config.hostcheck import canonical_hosts
 from ollm_actors.config.layers import DEFAULT_SOURCE, Layer, dotted, merge_layers, set_path
 from ollm_actors.config.model import Settings, default_document
 from ollm_actors.config.resolve import build_settings
 from ollm_actors.config.schema import SettingsSchema, TextConversionError, convert_text, show_value
-from ollm_actors.errors import InvalidHost, SettingsError, SettingsProblem
+from ollm_actors.errors import SettingsError, SettingsProblem
 
 __all__ = ("PROJECT_FILE", "check_settings_file", "load_settings", "user_settings_file")
 
@@ -119,14 +120,6 @@ def _defaults_layer(problems: _Collector) -> Layer | None:
     return Layer(source=DEFAULT_SOURCE, data=default_document())
 
 
-def _ollama_address(text: str) -> str:
-    """``OLLAMA_HOST`` may omit the scheme and port, as Ollama allows; spell it as a URL
-    (with any credentials kept) so the schema's http(s) rule applies to everything else."""
-    from ollm_actors.vocab.hosts import parse_host
-
-    return parse_host(text).secret_url
-
-
 def _env_text_problem(name: str, path: str, text: str, problems: _Collector) -> bool:
     """Whether ``text`` (the value of ``name``) is refused unparsed, as a new problem."""
     refused = env_value_problem(text)
@@ -170,14 +163,6 @@ def _env_layer(env: Mapping[str, str], schema: SettingsSchema, problems: _Collec
             continue
         if _env_text_problem(var.name, var.path, text, problems):
             continue
-        if var.ollama_address:
-            try:
-                text = _ollama_address(text)
-            except InvalidHost as exc:
-                problems.add(
-                    var.path, f"env:{var.name}", "an Ollama address", f"{exc.host} ({exc.reason})"
-                )
-                continue
         put(var.name, tuple(var.path.split(".")), text)
     return Layer(source="env", data=data, sources=sources)
 
@@ -237,30 +222,6 @@ def _override_layer(
     return Layer(source="flag", data=data, sources=sources)
 
 
-_HOST_PATHS = (("providers", "ollama", "host"), ("providers", "ollama", "hosts"))
-
-
-def _host_problems(layer: Layer, bad_paths: set[tuple[str, ...]], problems: _Collector) -> None:
-    from ollm_actors.vocab.hosts import parse_host
-
-    for base in _HOST_PATHS:
-        node: Any = layer.data
-        for key in base:
-            node = node.get(key) if isinstance(node, dict) else None
-        values = list(enumerate(node)) if isinstance(node, list) else [(None, node)]
-        for index, value in values:
-            path = base if index is None else (*base, str(index))
-            if not isinstance(value, str) or path in bad_paths or base in bad_paths:
-                continue
-            try:
-                parse_host(value)
-            except InvalidHost as exc:
-                problems.add(
-                    dotted(path), layer.position(path), "an http(s) URL of an Ollama server",
-                    f"{exc.host} ({exc.reason})",
-                )
-
-
 _CACHE_DIR = ("cache", "dir")
 
 
@@ -307,7 +268,7 @@ def _check(layer: Layer, schema: SettingsSchema, problems: _Collector) -> None:
             issue.suggestion,
         )
     bad_paths = {issue.path for issue in issues}
-    _host_problems(layer, bad_paths, problems)
+    canonical_hosts(layer, bad_paths, problems.add)
     _cache_dir_problems(layer, bad_paths, problems)
 
 

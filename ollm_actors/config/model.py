@@ -116,10 +116,19 @@ class OllamaOptions(_Section, frozen=True):
 
 
 class Timeouts(_Section, frozen=True):
-    """``providers.ollama.timeouts``: seconds to connect and to wait for each read."""
+    """``providers.ollama.timeouts``, in seconds, for every request to every host.
 
-    connect: float = 5.0
-    read: float = 30.0
+    ``connect`` bounds opening the connection and ``first_byte`` the wait for the answer's
+    head once the request is sent: both short, so a dead or hung host fails fast and
+    delays no other. ``stall`` bounds the silence between two reads of a streamed answer (a
+    pull), ``request`` the whole of an answer that is not streamed (tags, show, ps,
+    version, delete), its body included.
+    """
+
+    connect: float = 2.5
+    first_byte: float = 2.5
+    stall: float = 30.0
+    request: float = 10.0
 
 
 class BodyLimits(_Section, frozen=True):

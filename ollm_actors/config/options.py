@@ -40,8 +40,6 @@ class EnvVar(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     help: str
     fallback_for: str | None = None
-    #: the value is an Ollama-style address that may omit the scheme (``OLLAMA_HOST``)
-    ollama_address: bool = False
 
 
 class Flag(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,15 +60,22 @@ class Flag(msgspec.Struct, frozen=True, kw_only=True):
 ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar(name="OLLM_MODEL", path="model.default", help="default model"),
     EnvVar(name="OLLM_PROVIDER", path="provider", help="model provider (ollama)"),
-    EnvVar(name="OLLM_HOST", path="providers.ollama.host", help="Ollama server URL"),
+    EnvVar(
+        name="OLLM_HOST",
+        path="providers.ollama.host",
+        help="Ollama server, read as Ollama reads OLLAMA_HOST (gpu-box, :11500, https://h/p)",
+    ),
     EnvVar(
         name="OLLAMA_HOST",
         path="providers.ollama.host",
         help="Ollama's own variable, used when OLLM_HOST is not set",
         fallback_for="OLLM_HOST",
-        ollama_address=True,
     ),
-    EnvVar(name="OLLM_HOSTS", path="providers.ollama.hosts", help="comma-separated server URLs"),
+    EnvVar(
+        name="OLLM_HOSTS",
+        path="providers.ollama.hosts",
+        help="several Ollama servers, comma-separated (a:11434,:11500)",
+    ),
     EnvVar(name="OLLM_TEMPERATURE", path="options.temperature", help="generation temperature"),
     EnvVar(name="OLLM_MAX_TOKENS", path="options.maxTokens", help="max output tokens"),
     EnvVar(
@@ -98,7 +103,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag(
         flag="--host",
         paths=("providers.ollama.host", "providers.ollama.hosts"),
-        help="Ollama server URL; repeat for several servers.",
+        help="Ollama server (gpu-box, :11500, https://h/p); repeat for several servers.",
         repeatable=True,
     ),
 )

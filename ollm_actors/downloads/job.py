@@ -143,6 +143,8 @@ class PullJob:
         self._tick = False
         # Why the watchdog ended the attempt (None while it runs or if it did not).
         self._stuck: str | None = None
+        # Whether a server answered a pull request of this job with a stream at least once.
+        self._started = False
 
     def publish_progress(self) -> None:
         """Publish the current figures as a coalesced ``pull.progress`` event. Never waits."""
@@ -152,9 +154,13 @@ class PullJob:
     async def run(self) -> JobOutcome:
         """Pull until success, a permanent failure, or retries run out; return the outcome.
 
-        Dropped connections, read timeouts and stalls are retried after a backoff, each
-        retry announced by a ``pull.retrying`` state event; anything the server says is
-        final. Cancellation closes the HTTP stream (the client's close is shielded and
+        Only a stream that broke after it started is retried: dropped connections, read
+        timeouts and stalls once the server has answered, after a backoff, each retry
+        announced by a ``pull.retrying`` state event (a later attempt refused is retried too:
+        the server may be restarting). A host that never answers the first attempt (refused,
+        unresolvable, hung before the head) fails the pull at once with its
+        ``HostUnreachable``: retrying would only multiply the wait. Anything the server says
+        is final. Cancellation closes the HTTP stream (the client's close is shielded and
         bounded) and propagates.
         """
         retries = max(0, self.settings.retries)
@@ -163,6 +169,8 @@ class PullJob:
             try:
                 await self._attempt()
             except HostUnreachable as exc:
+                if not self._started:
+                    return JobOutcome("failed", attempt, exc)
                 if attempt > retries:
                     reason = f"gave up after {attempt} attempts: {exc.reason}"
                     return JobOutcome("failed", attempt, PullFailed(self.model, self.host, reason))
@@ -203,6 +211,7 @@ class PullJob:
             watch.start_soon(self._watchdog, watch.cancel_scope)
             try:
                 async with self.client.pull(self.model) as lines:
+                    self._started = True
                     await self._read(lines)
             except OllmError as exc:
                 # Raised after the task group, so it is not wrapped in an exception group.

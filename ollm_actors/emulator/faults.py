@@ -8,7 +8,7 @@ import msgspec
 
 __all__ = ("STREAM_FAULTS", "Fault", "FaultKind")
 
-FaultKind = Literal["drop", "error_line", "garbage_line", "http_500", "stall", "delay"]
+FaultKind = Literal["drop", "error_line", "garbage_line", "http_500", "stall", "delay", "hang"]
 
 #: Kinds that act at a line position of a streamed answer (``after_lines``).
 STREAM_FAULTS: frozenset[str] = frozenset({"drop", "error_line", "garbage_line", "stall"})
@@ -24,6 +24,9 @@ class Fault(msgspec.Struct, frozen=True, kw_only=True):
     * ``stall``: after ``after_lines`` lines send nothing more, keeping the connection open
       until the client or the emulator closes it.
     * ``delay``: wait ``seconds`` before answering.
+    * ``hang``: read the request, then answer nothing at all (not even a status line), keeping
+      the connection open until the client or the emulator closes it: a hung host. With
+      ``path="*"`` and ``times=-1`` every request hangs, ``GET /`` and streams included.
 
     For an answer that is not streamed the whole body counts as one line, and a line fault acts
     in place of that body (``after_lines`` is ignored). ``path="*"`` matches every path.

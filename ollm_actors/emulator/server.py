@@ -162,6 +162,9 @@ class _Connection:
         state = self.state
         state.requests[f"{request.method} {request.path}"] += 1
         delay, fault = state.claim_faults(request.path)
+        if fault is not None and fault.kind == "hang":
+            await self._wait_client_gone()
+            raise _Dropped
         if delay:
             await anyio.sleep(delay)
         if fault is not None and fault.kind == "http_500":

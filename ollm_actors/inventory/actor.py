@@ -4,8 +4,9 @@
   runtime's clock). Otherwise a fetch starts as a child task; every ask that arrives while it
   runs waits for that same fetch (:class:`~ollm_actors.inventory.pending.PendingFetch`), so
   concurrent asks cost one request. Hosts are fetched concurrently, each request bounded by
-  the deadline ``timeouts.connect + timeouts.read``, and an answer waits only for the hosts
-  it is about, so a dead host never delays the answer about a live one.
+  the deadline ``timeouts.request`` (a hung host fails sooner, at the client's ``connect``
+  and ``firstByte`` bounds), and an answer waits only for the hosts it is about, so a dead
+  host never delays the answer about a live one beyond those bounds.
 * **Offline**: a host that refuses or times out is marked offline, ``host.offline`` is
   published, its last list is served marked stale and a probe (child task, capped exponential
   backoff ``inventory.probe.initial/.max``) watches it. When it answers, the list is fetched
@@ -41,7 +42,7 @@ import anyio
 from ollm_actors.actors import Actor, Reply, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
-from ollm_actors.errors import HostUnreachable, InvalidHost, OllmError
+from ollm_actors.errors import HostUnreachable, OllmError
 from ollm_actors.inventory import health, rules
 from ollm_actors.inventory.fetch import Fetches, probe
 from ollm_actors.inventory.follow import follow_pulls
@@ -57,15 +58,14 @@ from ollm_actors.inventory.messages import (
     InventoryMessage,
     ListLoaded,
     ListModels,
-    ModelGone,
     ProbeAnswered,
     ProbeDone,
-    PullSeen,
     ShowModel,
 )
 from ollm_actors.inventory.pending import PendingFetch, after_all, answer_after
 from ollm_actors.inventory.persist import CacheKeeper
 from ollm_actors.inventory.probe import Probes, health_loop, wait_for_cooldown
+from ollm_actors.inventory.pull_handlers import PullHandlers
 from ollm_actors.inventory.types import HostOffline, HostOnline, HostStatus, ModelDetails
 from ollm_actors.inventory.writer import WriteFile, save_file
 from ollm_actors.ollama.pool import HostPool
@@ -73,7 +73,7 @@ from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.vocab.backoff import backoff_delay
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.database import DatabaseSource
-from ollm_actors.vocab.names import model_key, parse_model_name
+from ollm_actors.vocab.names import parse_model_name
 from ollm_actors.vocab.pull_events import PullEvent
 from ollm_actors.vocab.suggest import pullable_names
 
@@ -82,7 +82,7 @@ __all__ = ("InventoryActor", "InventoryMessage")
 logger = logging.getLogger("ollm_actors.inventory")
 
 
-class InventoryActor(Actor[InventoryMessage]):
+class InventoryActor(PullHandlers, Actor[InventoryMessage]):
     """Owns, per host: installed models, loaded models, last good fetch, online, stale."""
 
     def __init__(
@@ -126,7 +126,7 @@ class InventoryActor(Actor[InventoryMessage]):
         self._ttl = inventory.ttl
         self._probe_initial = inventory.probe.initial
         self._probe_max = inventory.probe.max
-        self._deadline = timeouts.connect + timeouts.read
+        self._deadline = timeouts.request
         self._hosts = {url: HostState(url) for url in self._pool.urls}
         self._attached: dict[str, HostState] = {}
         self._fetches = Fetches(self._pool, self._deadline, self.start_soon, self.ref.tell)
@@ -179,13 +179,17 @@ class InventoryActor(Actor[InventoryMessage]):
         state = self._state(msg.key.host)
         value, error = msg.value, msg.error
         if isinstance(value, TagsResponse):
+            unchanged = rules.cache_file_still_true(
+                state, value.models, wall=self._clock.wall(), ttl=self._ttl
+            )
             self._announce(
                 rules.apply_list(state, value.models, now=self.now(), wall=self._clock.rfc3339())
             )
             if state.probe is not None:
                 state.probe.cancel()
                 state.probe = None
-            self._persist(state)
+            if not unchanged:
+                self._persist(state)
         elif isinstance(value, PsResponse):
             state.record_loaded(value.models)
             self._announce(health.health_news(state))
@@ -225,6 +229,7 @@ class InventoryActor(Actor[InventoryMessage]):
     def _persist(self, state: HostState) -> None:
         if state.listed is not None:
             self._cache.save(state.document())
+            state.saved_wall = state.fetched_wall
 
     # asks -----------------------------------------------------------------------------------
 
@@ -373,28 +378,3 @@ class InventoryActor(Actor[InventoryMessage]):
     @handler
     async def _write_recovered(self, msg: CacheWriteRecovered) -> None:
         self._cache.write_recovered(msg.path)
-
-    def _known_host(self, host: str) -> HostState | None:
-        try:
-            return self._state(self._pool.resolve(host))
-        except InvalidHost:
-            return None
-
-    @handler
-    async def _pull_seen(self, msg: PullSeen) -> None:
-        state = self._known_host(msg.event.host)
-        if state is None:
-            return
-        key = (model_key(msg.event.model), state.url)
-        if rules.track_pull(self._pulls, key, msg.topic, msg.event):
-            state.dirty = True
-
-    @handler
-    async def _model_gone(self, msg: ModelGone) -> None:
-        state = self._known_host(msg.event.host)
-        if state is None:
-            return
-        news = rules.apply_deletion(state, model_key(msg.event.model))
-        if news:
-            self._announce(news)
-            self._persist(state)

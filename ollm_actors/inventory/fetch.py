@@ -1,8 +1,8 @@
 """The inventory's requests to its hosts: one generic fetch, the fetches in flight, the probe.
 
-Every request is bounded by the per-request deadline (``timeouts.connect + timeouts.read``):
-the client's own timeouts bound each phase (connecting, each wait for data), the deadline the
-whole request, so a host that accepts but trickles or stalls cannot hold an answer longer.
+Every request is bounded by the per-request deadline (``timeouts.request``): the client's
+own bounds cut each phase short (connecting, the answer's head, each wait for data), the
+deadline the whole request, so a host that accepts but trickles cannot hold an answer longer.
 """
 
 from __future__ import annotations

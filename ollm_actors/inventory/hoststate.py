@@ -149,6 +149,8 @@ class HostState:
         self.dirty = False
         self.fetched_at: float | None = None
         self.fetched_wall: str | None = None
+        #: ``fetched_at`` of the document last written to (or loaded from) the cache file
+        self.saved_wall: str | None = None
         self.error: OllmError | None = None
         self.probe: Cancellable | None = None
         self.trouble: dict[str, str] = {}
@@ -291,6 +293,7 @@ class HostState:
         self.loaded = document.loaded
         self.shown = dict(document.shown)
         self.fetched_wall = document.fetched_at
+        self.saved_wall = document.fetched_at
 
     def document(self) -> HostCacheFile:
         """The host's cache document (what :meth:`load` takes back)."""

@@ -12,7 +12,6 @@ documents. Problems never raise.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -81,16 +80,16 @@ class CacheKeeper:
             # Nothing to read, but the writer keeps trying: the file may yet be moved away.
             self.write_failed(str(directory), "exists and is not a directory")
             return {}
-        await anyio.to_thread.run_sync(
-            functools.partial(remove_stale_temps, directory, wall=self._clock.wall())
-        )
+        wall = self._clock.wall()
+
+        def read_all() -> list[HostCacheFile | CacheProblem | None]:
+            # One trip to a worker thread for every host, not one per host: 16 hosts cost
+            # 16 round trips through the event loop otherwise.
+            remove_stale_temps(directory, wall=wall)
+            return [load_host_cache(directory, url, stamp=int(wall)) for url in hosts]
+
         found: dict[str, HostCacheFile] = {}
-        for url in hosts:
-            loaded = await anyio.to_thread.run_sync(
-                functools.partial(
-                    load_host_cache, directory, url, stamp=int(self._clock.wall())
-                )
-            )
+        for url, loaded in zip(hosts, await anyio.to_thread.run_sync(read_all), strict=True):
             if isinstance(loaded, HostCacheFile):
                 found[url] = loaded
             elif isinstance(loaded, CacheProblem):

@@ -25,7 +25,7 @@ from ollm_actors.inventory.types import (
     ModelInfo,
     ModelStatus,
 )
-from ollm_actors.ollama.types import ListedModel
+from ollm_actors.ollama.types import ListedModel, parse_time
 from ollm_actors.vocab.pull_events import TERMINAL_EVENTS, PullEvent
 from ollm_actors.vocab.suggest import close_matches
 
@@ -37,6 +37,7 @@ __all__ = (
     "apply_deletion",
     "apply_failure",
     "apply_list",
+    "cache_file_still_true",
     "installed_names",
     "known_offline",
     "list_change",
@@ -148,6 +149,23 @@ def apply_list(state: HostState, models: list[ListedModel], *, now: float, wall:
         changed = InventoryChanged(host=state.url, added=added, removed=removed)
         news.append(News("inventory.changed", changed))
     return news
+
+
+def cache_file_still_true(
+    state: HostState, models: list[ListedModel], *, wall: float, ttl: float
+) -> bool:
+    """Whether a good ``/api/tags`` answer of ``models`` (before :func:`apply_list` takes it)
+    may leave the host's cache file as it is: the same list, in a file written less than
+    ``ttl`` seconds before ``wall`` (Unix time).
+
+    Rewriting would change only the file's time, by less than a list is trusted in memory;
+    so ``ollm list --refresh`` run again and again over 16 hosts does not rewrite (and
+    fsync) 16 unchanged files each time.
+    """
+    if state.listed is None or state.saved_wall is None or state.listed != models:
+        return False
+    saved = parse_time(state.saved_wall)
+    return saved is not None and 0 <= wall - saved.timestamp() < ttl
 
 
 def apply_failure(state: HostState, kind: str, error: OllmError) -> list[News]:

@@ -53,9 +53,14 @@ DEFAULT_MAX_ERROR_BYTES = 64 * KIB
 DEFAULT_MAX_PULL_LINE_BYTES = MIB
 # How many resumes a closed stream may take to unwind (see close_chunks).
 _DRAIN_CHUNKS = 64
-# A JSON string, escapes included (unrolled so the regex engine never backtracks).
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# A backslash escape inside a JSON string (outside one, JSON has none).
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+# Every byte but the brackets and the quote, deleted before counting.
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+# An innermost pair: one pass of removing them takes one level off every branch.
+_LEAF = re.compile(rb"\[\]|\{\}")
+# Longest bracket sequence peeled level by level; beyond it one linear walk is cheaper.
+_PEEL_LIMIT = 256 * 1024
 _STEP = [0] * 256
 _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
@@ -70,17 +75,33 @@ def size_text(size: int) -> str:
 
 
 def json_depth(raw: bytes, limit: int) -> int:
-    """The nesting depth of the JSON text ``raw``, exact up to ``limit`` (more: above it).
+    """A nesting depth of the JSON text ``raw`` that is above ``limit`` exactly when the text
+    nests deeper than ``limit`` (at or below it, an upper bound of the true depth).
 
-    Brackets inside strings do not count. Runs at C speed (one regex pass, one translate,
-    one accumulate) so a 64 MiB answer costs milliseconds, not the event loop's attention.
+    Brackets inside strings do not count. Runs at C speed, a few passes over the text: the
+    escapes are dropped, then everything but brackets and quotes, then every other
+    quote-delimited run (the strings); the brackets left are peeled an innermost pair at a
+    time, one level per pass, up to ``limit`` passes (a long or unbalanced rest is walked
+    once instead). A 300-model ``/api/tags`` costs a third of a millisecond, a 64 MiB
+    answer milliseconds, never the event loop's attention.
     """
     # Most answers hold fewer brackets than the limit allows: no scan needed.
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return min(limit, raw.count(b"[") + raw.count(b"{"))
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    if b"\\" in raw:
+        raw = _ESCAPE.sub(b"", raw)
+    brackets = b"".join(raw.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
     if len(brackets) <= limit:
         return len(brackets)
+    if len(brackets) <= _PEEL_LIMIT:
+        rest, depth = brackets, 0
+        while rest and depth <= limit:
+            peeled = _LEAF.sub(b"", rest)
+            if len(peeled) == len(rest):
+                break  # unbalanced or mismatched: not JSON, walked below
+            rest, depth = peeled, depth + 1
+        if not rest or depth > limit:
+            return depth
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 

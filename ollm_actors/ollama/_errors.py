@@ -38,13 +38,21 @@ def redact(text: str) -> str:
 
 
 def translate_error(
-    exc: Exception, host: str, endpoint: str, *, connect_timeout: float, read_timeout: float
+    exc: Exception,
+    host: str,
+    endpoint: str,
+    *,
+    connect_timeout: float,
+    read_timeout: float,
+    reading_body: bool = False,
 ) -> OllmError:
     """The typed error for an httpx exception (the caller raises it ``from exc``).
 
     Connect failures, timeouts and dropped connections give
     :class:`~ollm_actors.errors.HostUnreachable` (retryable); a response httpx cannot decode
-    gives :class:`~ollm_actors.errors.ProtocolError`.
+    gives :class:`~ollm_actors.errors.ProtocolError`. ``read_timeout`` is the bound of the
+    phase the exception came from: the wait for the answer's head, or (``reading_body``)
+    the silence allowed between two reads of its body.
     """
     if isinstance(exc, httpx.ConnectTimeout):
         return HostUnreachable(host, f"no connection within {connect_timeout:g} s")
@@ -53,7 +61,11 @@ def translate_error(
     if isinstance(exc, httpx.PoolTimeout):
         return HostUnreachable(host, "no free connection in time")
     if isinstance(exc, httpx.TimeoutException):
-        # Read and write timeouts: the server accepted us but went quiet (slow or stalled).
+        # Read and write timeouts: the server accepted us but went quiet (hung or stalled).
+        if reading_body:
+            return HostUnreachable(
+                host, f"no data from {endpoint} within {read_timeout:g} s (the stream stalled)"
+            )
         return HostUnreachable(host, f"no answer from {endpoint} within {read_timeout:g} s")
     if isinstance(
         exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError | httpx.CloseError

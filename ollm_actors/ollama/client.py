@@ -18,7 +18,11 @@ import anyio
 import httpx
 import msgspec
 
-from ollm_actors.errors import ModelNotFound, OllmError, ProtocolError, ServerError
+from ollm_actors.errors import (
+    HostUnreachable,
+    OllmError,
+    ProtocolError,
+)
 from ollm_actors.ollama._bounds import (
     DEFAULT_MAX_ERROR_BYTES,
     DEFAULT_MAX_JSON_DEPTH,
@@ -34,12 +38,13 @@ from ollm_actors.ollama._bounds import (
 )
 from ollm_actors.ollama._errors import (
     HTTPX_ERRORS,
-    redact,
     split_query,
     translate_error,
     translate_errors,
 )
 from ollm_actors.ollama._pull_lines import PullLines, snippet
+from ollm_actors.ollama._status import check_encoding, check_status
+from ollm_actors.ollama.deadlines import DEFAULT_DEADLINES, Deadlines, enter_body
 from ollm_actors.ollama.types import (
     DeleteRequest,
     PsResponse,
@@ -48,7 +53,6 @@ from ollm_actors.ollama.types import (
     ShowResponse,
     TagsResponse,
     encoder,
-    error_decoder,
     ps_decoder,
     show_decoder,
     tags_decoder,
@@ -61,20 +65,8 @@ __all__ = ("OllamaClient", "PullLines")
 
 _T = TypeVar("_T")
 _USER_AGENT = "ollm-actors/0.1"
-# A server's error text is quoted in messages; a proxy's HTML page should not be, in full.
-_BODY_LIMIT = 500
 # Closing a response is bounded so a shielded cleanup can never hang a cancellation.
 _CLOSE_TIMEOUT = 5.0
-
-
-def _error_text(body: bytes) -> str:
-    """The server's ``error`` message if the body is Ollama's JSON error, else the raw text."""
-    try:
-        message = error_decoder.decode(body).error
-    except msgspec.MsgspecError:
-        message = ""
-    text = message or body.decode("utf-8", "replace").strip()
-    return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + "..."
 
 
 class OllamaClient:
@@ -82,8 +74,10 @@ class OllamaClient:
 
     ``async with OllamaClient("http://127.0.0.1:11434") as client: await client.list_models()``
 
-    ``connect_timeout`` bounds connecting; ``read_timeout`` bounds every wait for data (a whole
-    non-streamed answer, or the gap between two pull lines). ``api_key`` is sent as
+    ``deadlines`` bound every request (:mod:`~ollm_actors.ollama.deadlines`): connecting and
+    the wait for the answer's head are short, a stream may pause ``stall`` seconds between
+    two reads, a non-streamed answer takes ``request`` seconds at most; each bound that is
+    hit is a ``HostUnreachable`` naming it. ``api_key`` is sent as
     ``Authorization: Bearer``; otherwise credentials in the URL are sent as HTTP Basic.
     ``transport`` replaces the network (tests pass ``httpx.MockTransport``). Environment proxy
     settings are ignored: Ollama servers are reached directly.
@@ -105,8 +99,7 @@ class OllamaClient:
         self,
         host: str | OllamaHost,
         *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        deadlines: Deadlines = DEFAULT_DEADLINES,
         api_key: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_tags_bytes: int = DEFAULT_MAX_TAGS_BYTES,
@@ -123,8 +116,7 @@ class OllamaClient:
         self._path, self._query = self.host.path, self.host.query
         #: The host for messages: credentials as ``***``, no query.
         self.display = split_query(self.host.display)[0]
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        self.deadlines = deadlines
         # (limit, the parameter that sets it) per endpoint, so a message can name both.
         self._limits: dict[str, tuple[int, str]] = {
             "/api/tags": (max_tags_bytes, "providers.ollama.limits.maxBodyBytes.tags"),
@@ -159,19 +151,14 @@ class OllamaClient:
             headers["Authorization"] = authorization
         # Loading the CA bundle costs ~50-150 ms, most of a CLI command's start; a plain-http
         # host never uses it. Such a client follows no redirect (one to https would then go
-        # unverified): _check_status names the new address instead.
+        # unverified): check_status names the new address instead.
         secure = self.host.scheme == "https"
         self._http = httpx.AsyncClient(
             # host.url minus the query, which goes after the API path instead.
             base_url=self.host.url.removesuffix(self.host.path) + self._path,
             params=httpx.QueryParams(self._query),
             headers=headers,
-            timeout=httpx.Timeout(
-                connect=self.connect_timeout,
-                read=self.read_timeout,
-                write=self.read_timeout,
-                pool=self.connect_timeout,
-            ),
+            timeout=self.deadlines.head,
             transport=self._transport,
             trust_env=False,
             follow_redirects=secure,
@@ -201,35 +188,58 @@ class OllamaClient:
         return self._http
 
     def _translate(self, exc: Exception, endpoint: str) -> OllmError:
+        """For failures while the body is read (the stall bound applies)."""
         return translate_error(
             exc,
             self.display,
             endpoint,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
+            connect_timeout=self.deadlines.connect,
+            read_timeout=self.deadlines.stall,
+            reading_body=True,
         )
 
     def _translating(self, endpoint: str) -> AbstractContextManager[None]:
+        """For failures until the head has arrived (the first-byte bound applies)."""
         return translate_errors(
             self.display,
             endpoint,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
+            connect_timeout=self.deadlines.connect,
+            read_timeout=self.deadlines.first_byte,
         )
+
+    async def _send(self, request: httpx.Request, endpoint: str) -> httpx.Response:
+        """Send ``request`` and wait for the head of its answer (head bounds), then switch
+        the request to the body's read bound."""
+        with self._translating(endpoint):
+            response = await self._client.send(request, stream=True)
+        enter_body(request, self.deadlines)
+        return response
 
     async def _call(
         self, method: str, endpoint: str, *, body: bytes | None = None, model: str | None = None
     ) -> bytes:
-        client = self._client
-        with self._translating(endpoint):
-            request = client.build_request(method, endpoint, content=body)
-            response = await client.send(request, stream=True)
+        """One non-streamed request, bounded as a whole by ``deadlines.request``."""
+        try:
+            with anyio.fail_after(self.deadlines.request):
+                return await self._call_once(method, endpoint, body, model)
+        except TimeoutError:
+            raise HostUnreachable(
+                self.display,
+                f"no complete answer from {endpoint} within {self.deadlines.request:g} s",
+            ) from None
+
+    async def _call_once(
+        self, method: str, endpoint: str, body: bytes | None, model: str | None
+    ) -> bytes:
+        request = self._client.build_request(method, endpoint, content=body)
+        response = await self._send(request, endpoint)
         stream = RawStream(response)
         try:
             if response.status_code >= 300 or endpoint not in self._limits:
                 error_body = await self._read_error(stream, endpoint)
-                self._check_status(
-                    response.status_code, error_body, endpoint, model, response.headers
+                check_status(
+                    self.display, response.status_code, error_body, endpoint, model,
+                    response.headers,
                 )
                 return error_body
             limit, name = self._limits[endpoint]
@@ -241,7 +251,7 @@ class OllamaClient:
                     f"answer of {endpoint} is larger than {size_text(limit)} (limit {name})",
                 )
 
-            self._check_encoding(endpoint, response.headers)
+            check_encoding(self.display, endpoint, response.headers)
             return await read_body(
                 stream, limit, too_large=too_large, translate=self._translator(endpoint)
             )
@@ -257,37 +267,6 @@ class OllamaClient:
         return await read_body(
             stream, self.max_error_bytes, too_large=None, translate=self._translator(endpoint)
         )
-
-    def _check_status(
-        self,
-        status: int,
-        body: bytes,
-        endpoint: str,
-        model: str | None,
-        headers: httpx.Headers | None = None,
-    ) -> None:
-        if 300 <= status < 400:
-            location = headers.get("location", "elsewhere") if headers is not None else "elsewhere"
-            raise ServerError(
-                self.display,
-                endpoint,
-                status,
-                f"redirected to {redact(location)}; use that address as the host",
-            )
-        if status < 400:
-            return
-        if status == 404 and model is not None:
-            raise ModelNotFound(model, self.display)
-        raise ServerError(self.display, endpoint, status, _error_text(body))
-
-    def _check_encoding(self, endpoint: str, headers: httpx.Headers) -> None:
-        encoding = headers.get("content-encoding", "identity").strip().lower()
-        if encoding not in ("", "identity"):
-            raise ProtocolError(
-                self.display,
-                endpoint,
-                f"answer compressed with {encoding!r} although only 'identity' was accepted",
-            )
 
     def _decode(self, decoder: msgspec.json.Decoder[_T], body: bytes, endpoint: str) -> _T:
         def fail(reason: str) -> ProtocolError:
@@ -363,23 +342,22 @@ class OllamaClient:
 
     @asynccontextmanager
     async def _pull(self, model: str, insecure: bool) -> AsyncIterator[PullLines]:
-        client = self._client
         body = encoder.encode(PullRequest(model=model, stream=True, insecure=insecure))
-        with self._translating("/api/pull"):
-            request = client.build_request(
-                "POST", "/api/pull", content=body, headers={"Accept": "application/x-ndjson"}
-            )
-            response = await client.send(request, stream=True)
+        request = self._client.build_request(
+            "POST", "/api/pull", content=body, headers={"Accept": "application/x-ndjson"}
+        )
+        response = await self._send(request, "/api/pull")
         lines: PullLines | None = None
         stream: RawStream | None = None
         try:
             if response.status_code >= 300:
                 stream = RawStream(response)
                 error_body = await self._read_error(stream, "/api/pull")
-                self._check_status(
-                    response.status_code, error_body, "/api/pull", model, response.headers
+                check_status(
+                    self.display, response.status_code, error_body, "/api/pull", model,
+                    response.headers,
                 )
-            self._check_encoding("/api/pull", response.headers)
+            check_encoding(self.display, "/api/pull", response.headers)
             lines = PullLines(
                 response,
                 model,

@@ -21,6 +21,7 @@ from ollm_actors.ollama._bounds import (
 )
 from ollm_actors.ollama._errors import split_query
 from ollm_actors.ollama.client import OllamaClient
+from ollm_actors.ollama.deadlines import DEFAULT_DEADLINES, Deadlines
 from ollm_actors.vocab.hosts import OllamaHost, parse_host
 
 __all__ = ("HostPool",)
@@ -30,9 +31,9 @@ class HostPool:
     """The clients of every host, keyed by the host's display URL (credentials redacted, the
     query left out: it may hold a token).
 
-    The first host is the default one. The bounds (``max_*``) are passed to every client;
-    :class:`OllamaClient` documents them. Use as an async context manager: every client's
-    connection pool is closed on exit, also on cancellation.
+    The first host is the default one. The deadlines and the bounds (``max_*``) are passed
+    to every client; :class:`OllamaClient` documents them. Use as an async context manager:
+    every client's connection pool is closed on exit, also on cancellation.
 
     :meth:`attach` adds a host that is not configured (``ollm rm --on gpu-box``): it gets a
     client like the others but stays out of :attr:`urls`, so "every host" keeps meaning the
@@ -43,8 +44,7 @@ class HostPool:
         self,
         hosts: Sequence[str],
         *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        deadlines: Deadlines = DEFAULT_DEADLINES,
         max_tags_bytes: int = DEFAULT_MAX_TAGS_BYTES,
         max_show_bytes: int = DEFAULT_MAX_SHOW_BYTES,
         max_ps_bytes: int = DEFAULT_MAX_PS_BYTES,
@@ -62,8 +62,7 @@ class HostPool:
         self._hosts = parsed
         self._make = partial(
             OllamaClient,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            deadlines=deadlines,
             max_tags_bytes=max_tags_bytes,
             max_show_bytes=max_show_bytes,
             max_ps_bytes=max_ps_bytes,
@@ -99,6 +98,9 @@ class HostPool:
         """
         if host is None:
             return self.default
+        if host in self._hosts:
+            # Already a display URL (every actor's own asks): no need to parse it again.
+            return host
         display = _key(parse_host(host))
         if display not in self._hosts and display not in self._attached:
             known = ", ".join(self._hosts)

@@ -103,9 +103,7 @@ class OllamaHost(msgspec.Struct, frozen=True, kw_only=True):
             if self.password is not None:
                 userinfo += ":" + quote(self.password, safe="")
             userinfo += "@"
-        # "/?" rather than "?" after a bare authority: the settings schema's URL pattern
-        # (and many a proxy) wants a path before the query.
-        query = f"{'' if self.path else '/'}?{self.query}" if self.query else ""
+        query = f"?{self.query}" if self.query else ""
         return f"{self.scheme}://{userinfo}{self._netloc}{self.path}{query}"
 
     def request_path(self, api_path: str) -> str:

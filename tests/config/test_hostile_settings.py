@@ -165,10 +165,12 @@ def test_repr_of_settings_shows_no_password_or_token(tmp_path: Path) -> None:
     )
     for shown in (repr(settings), str(settings), repr(settings.providers)):
         assert "s3c" not in shown and TOKEN not in shown
-        assert "https://***@gpu-box/ollama?***" in shown
-    # The values themselves stay usable for requests.
+        assert "https://***@gpu-box:443/ollama?***" in shown
+    # The values themselves (canonical URLs) stay usable for requests.
+    from ollm_actors.vocab.hosts import parse_host
+
     assert settings.providers.ollama.host.endswith(f"?token={TOKEN}")
-    assert PASSWORD in settings.providers.ollama.hosts[0]
+    assert parse_host(settings.providers.ollama.hosts[0]).password == PASSWORD
 
 
 def test_ollama_host_keeps_its_credentials_encoded_once(tmp_path: Path) -> None:
@@ -183,9 +185,9 @@ def test_ollama_host_keeps_its_credentials_encoded_once(tmp_path: Path) -> None:
     "value",
     [
         f"http://alice:{PASSWORD}@gpu-box:notaport",  # parses: the host check refuses
-        f"http://alice:{PASSWORD}@gpu box",  # the schema's pattern refuses
+        f"http://alice:{PASSWORD}@gpu box",  # parse_host refuses the space
         f"ftp://alice:{PASSWORD}@gpu-box",
-        f"http://gpu-box:1?token={TOKEN}",
+        f"http://gpu-box:x1?token={TOKEN}",
         f"http://alice:{'x' * 80}{PASSWORD}@gpu-box:bad",  # longer than a shown value
     ],
 )

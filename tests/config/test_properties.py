@@ -167,7 +167,9 @@ _settings_doc = _section(
             host=_host,
             hosts=st.lists(_host, max_size=3),
             options=_section(numCtx=st.none() | st.integers(1, 2**20)),
-            timeouts=_section(connect=_seconds, read=_seconds),
+            timeouts=_section(
+                connect=_seconds, firstByte=_seconds, stall=_seconds, request=_seconds
+            ),
         )
     ),
     routing=_section(

@@ -17,6 +17,7 @@ from ollm_actors.config.model import Settings
 from ollm_actors.emulator import EmulatorState
 from ollm_actors.inventory.actor import InventoryActor
 from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.ollama.deadlines import Deadlines
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.testing import running_tasks
 from ollm_actors.vocab.clock import Clock
@@ -56,7 +57,7 @@ def task_names() -> list[str]:
 @asynccontextmanager
 async def inventory_with(settings: Settings, sleep: HandSleep) -> AsyncIterator[InventoryAPI]:
     async with (
-        HostPool(settings.hosts(), connect_timeout=2, read_timeout=5) as pool,
+        HostPool(settings.hosts(), deadlines=Deadlines(connect=2, first_byte=5)) as pool,
         ActorSystem() as system,
     ):
         ref = await system.spawn(

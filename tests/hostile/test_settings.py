@@ -38,7 +38,7 @@ def test_config_show_masks_userinfo_and_query(tmp_path: Path) -> None:
         assert "s3c" not in out and TOKEN not in out
         assert "gpu-box" in out
     shown = json.loads(proc.stdout)["settings"]["providers"]["ollama"]["host"]
-    assert shown == "https://***@gpu-box/ollama?***"
+    assert shown == "https://***@gpu-box:443/ollama?***"  # canonical, secrets masked
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
 from ollm_actors.inventory.actor import InventoryActor, InventoryMessage
 from ollm_actors.inventory.api import InventoryAPI
+from ollm_actors.ollama.deadlines import Deadlines
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.runtime import Runtime, open_runtime
 from ollm_actors.testing import hermetic_settings
@@ -26,7 +27,7 @@ FAST: dict[str, object] = {
     "inventory.probe.initial": 0.01,
     "inventory.probe.max": 0.05,
     "providers.ollama.timeouts.connect": 2.0,
-    "providers.ollama.timeouts.read": 5.0,
+    "providers.ollama.timeouts.request": 5.0,
 }
 
 
@@ -97,12 +98,20 @@ async def lone_inventory(
 ) -> AsyncIterator[LoneInventory]:
     """The inventory actor alone, over clients whose own timeouts are ``client_timeout``
     rather than the settings': with a longer one, only the inventory's per-request deadline
-    (``timeouts.connect + timeouts.read`` of ``settings``) can end a wait for a silent host."""
+    (``timeouts.request`` of ``settings``) can end a wait for a silent host."""
     bus = EventBus()
     recorder = Recorder(bus)
     urls = settings.hosts()
     async with (
-        HostPool(urls, connect_timeout=client_timeout, read_timeout=client_timeout) as pool,
+        HostPool(
+            urls,
+            deadlines=Deadlines(
+                connect=client_timeout,
+                first_byte=client_timeout,
+                stall=client_timeout,
+                request=client_timeout,
+            ),
+        ) as pool,
         ActorSystem() as system,
     ):
         clock = Clock(anyio.current_time)

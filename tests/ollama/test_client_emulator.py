@@ -17,6 +17,7 @@ from ollm_actors.errors import (
     ServerError,
 )
 from ollm_actors.ollama.client import OllamaClient
+from ollm_actors.ollama.deadlines import Deadlines
 from ollm_actors.ollama.types import PullLine
 
 pytestmark = pytest.mark.anyio
@@ -84,6 +85,10 @@ async def test_unknown_model_pull_fails_with_the_servers_words(emulator: Running
     assert "file does not exist" in info.value.reason
 
 
+# Short bounds, so that a silent server costs a test a fraction of a second.
+QUICK = Deadlines(connect=0.3, first_byte=0.3, stall=0.3, request=0.3)
+
+
 @pytest.mark.parametrize(
     ("fault", "error", "text"),
     [
@@ -105,7 +110,7 @@ async def test_pull_faults_end_in_typed_errors(
 ) -> None:
     emulator.state.inject(fault)
     with anyio.fail_after(10):
-        async with OllamaClient(emulator.url, read_timeout=0.3) as client:
+        async with OllamaClient(emulator.url, deadlines=QUICK) as client:
             with pytest.raises(error) as info:
                 await pull_all(client, "gemma2:2b")
             assert text in str(info.value)
@@ -118,7 +123,7 @@ async def test_http_500_and_slow_answers_on_plain_endpoints(
     emulator: RunningEmulator, path: str
 ) -> None:
     with anyio.fail_after(10):
-        async with OllamaClient(emulator.url, read_timeout=0.3) as client:
+        async with OllamaClient(emulator.url, deadlines=QUICK) as client:
             call = client.list_models if path == "/api/tags" else client.ps
             emulator.state.inject(Fault(kind="http_500", path=path, message="broken"))
             with pytest.raises(ServerError) as info:

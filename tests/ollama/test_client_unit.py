@@ -17,6 +17,7 @@ from ollm_actors.errors import (
     ServerError,
 )
 from ollm_actors.ollama.client import OllamaClient
+from ollm_actors.ollama.deadlines import Deadlines
 from ollm_actors.ollama.types import PullLine
 
 pytestmark = pytest.mark.anyio
@@ -345,7 +346,9 @@ async def test_pull_without_success_is_retryable() -> None:
 )
 async def test_pull_transport_failures_mid_stream(failure: Exception, reason: str) -> None:
     stream = Chunks([b'{"status":"pulling manifest"}\n'], fail=failure)
-    async with client_for(pull_handler(stream), read_timeout=2.0) as client:
+    async with client_for(
+        pull_handler(stream), deadlines=Deadlines(first_byte=1.0, stall=2.0)
+    ) as client:
         with pytest.raises(HostUnreachable, match=reason):
             await collect(client)
     assert stream.closed
@@ -423,7 +426,9 @@ async def test_every_transport_error_becomes_one_of_ours(
     def handler(request: httpx.Request) -> httpx.Response:
         raise failure
 
-    async with client_for(handler, connect_timeout=3.0, read_timeout=2.0) as client:
+    async with client_for(
+        handler, deadlines=Deadlines(connect=3.0, first_byte=2.0)
+    ) as client:
         with pytest.raises(error, match=reason) as info:
             await client.version()
     assert info.value.__cause__ is failure

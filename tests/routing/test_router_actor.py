@@ -28,7 +28,7 @@ FAST: dict[str, object] = {
     "inventory.probe.initial": 0.01,
     "inventory.probe.max": 0.05,
     "providers.ollama.timeouts.connect": 2.0,
-    "providers.ollama.timeouts.read": 5.0,
+    "providers.ollama.timeouts.request": 5.0,
 }
 FULL = ("llama3.1:8b", "qwen2.5-coder:7b", "phi3:mini", "nomic-embed-text:latest", "llava:7b")
 
