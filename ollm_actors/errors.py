@@ -15,7 +15,6 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── ModelBusy             refused while in use                       (model, host, reason)
     ├── PullFailed            the server's error, or retries ran out     (model, host, reason)
     ├── PullCancelled         cancelled before it finished               (model, host)
-    ├── OperationFailed       create or push ended by the server's error (operation, model, host)
     ├── NoModelAvailable      nothing fits a profile, fallbacks included (profile, rejected)
     ├── PromptTooLarge        a prompt no window can hold                (model, prompt_tokens)
     ├── SettingsError         every settings problem at once             (problems)
@@ -38,9 +37,9 @@ from typing import Any, ClassVar
 __all__ = (
     "ActorCrashed", "ActorUnavailable", "AskTimeout", "HostUnreachable", "InboxFull", "InvalidHost",
     "InvalidModelName", "LimitsDataError", "ModelBusy", "ModelNotFound", "NoModelAvailable",
-    "OllmError", "OperationFailed", "PromptTooLarge", "ProtocolError", "PullCancelled",
-    "PullFailed", "ServerError", "SettingsError", "SettingsProblem", "SubscriberOverflow",
-    "UnhandledMessage", "UnknownCapability", "UnknownProfile",
+    "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled", "PullFailed", "ServerError",
+    "SettingsError", "SettingsProblem", "SubscriberOverflow", "UnhandledMessage",
+    "UnknownCapability", "UnknownProfile",
 )
 
 _UNREACHABLE_HINT = "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
@@ -156,17 +155,6 @@ class PullCancelled(OllmError):
     def __init__(self, model: str, host: str | None) -> None:
         self.model, self.host = model, host
         super().__init__(f"pull of '{model}'{_at('from', host)} was cancelled")
-
-
-class OperationFailed(OllmError):
-    """A streamed model operation (``create``, ``push``) that the server ended with an error
-    line after it had begun answering."""
-
-    fact_names = ("operation", "model", "host", "reason")
-
-    def __init__(self, operation: str, model: str, host: str | None, reason: str) -> None:
-        self.operation, self.model, self.host, self.reason = operation, model, host, reason
-        super().__init__(f"{operation} of '{model}'{_at('on', host)} failed: {reason}")
 
 
 class ProtocolError(OllmError):

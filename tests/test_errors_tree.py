@@ -45,7 +45,6 @@ SAMPLES: dict[str, OllmError] = {
         errors.ModelBusy("m", "http://h", "pulling"),
         errors.PullFailed("m", "http://h", "gone", ["n"]),
         errors.PullCancelled("m", "http://h"),
-        errors.OperationFailed("push", "m", "http://h", "denied"),
         errors.NoModelAvailable("code", ["tools"], [("m", "small")], ["n"]),
         errors.PromptTooLarge("m", 8, 9),
         errors.SettingsError([SettingsProblem("a.b", "env", "a number", "'x'", "a.c")]),
