@@ -1,8 +1,10 @@
 """The emulated registry: models that can be pulled, with the facts Ollama reports for them.
 
 Sizes, parameter counts, context lengths and capabilities follow what the Ollama library and
-``ollama show`` report for these tags. Blob digests are synthetic but deterministic (sha256 of
-the model name and layer index), so tests can predict them.
+``ollama show`` report for these tags. Blob digests are synthetic but deterministic: weights
+and projector blobs hash the model name (its revision, and for a derived model the name whose
+weights it shares); the small blobs (template, system, license, params) and the config hash their
+content, as Ollama's do, so a derived model reuses every layer it did not change.
 """
 
 from __future__ import annotations
@@ -15,25 +17,29 @@ __all__ = (
     "CATALOG",
     "CatalogModel",
     "Layer",
+    "ParamValue",
     "manifest_digest",
     "model_info",
     "model_layers",
     "modelfile_text",
     "parameters_text",
     "synthetic_model",
+    "text_layers",
 )
 
 MEDIA_MODEL = "application/vnd.ollama.image.model"
 MEDIA_TEMPLATE = "application/vnd.ollama.image.template"
 MEDIA_LICENSE = "application/vnd.ollama.image.license"
 MEDIA_PARAMS = "application/vnd.ollama.image.params"
+MEDIA_SYSTEM = "application/vnd.ollama.image.system"
 MEDIA_PROJECTOR = "application/vnd.ollama.image.projector"
 MEDIA_CONFIG = "application/vnd.docker.container.image.v1+json"
 
 #: Size of the config blob; real ones are a few hundred bytes of JSON.
 _CONFIG_SIZE = 487
 
-ParamValue = str | int | float
+#: A Modelfile parameter value as JSON gives it (``stop`` repeats as several pairs).
+ParamValue = str | int | float | bool
 
 
 class CatalogModel(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,6 +47,8 @@ class CatalogModel(msgspec.Struct, frozen=True, kw_only=True):
 
     ``name`` is the canonical display name (``llama3.1:8b``); ``aliases`` are other tags that
     point at the same manifest (``llama3.1:latest``). ``size`` is the sum of all layer sizes.
+    ``weights_of`` names the model whose weights (and projector) a derived model shares (empty:
+    its own); ``revision`` counts registry re-publications, each with new weights.
     """
 
     name: str
@@ -60,6 +68,9 @@ class CatalogModel(msgspec.Struct, frozen=True, kw_only=True):
     license: str = ""
     projector_size: int = 0
     format: str = "gguf"
+    system: str = ""
+    weights_of: str = ""
+    revision: int = 0
 
 
 class Layer(msgspec.Struct, frozen=True):
@@ -92,6 +103,10 @@ def _blob_digest(name: str, index: int) -> str:
     return "sha256:" + hashlib.sha256(f"{name}\x00{index}".encode()).hexdigest()
 
 
+def _content_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
 def _params_blob(model: CatalogModel) -> bytes:
     grouped: dict[str, list[ParamValue]] = {}
     for key, value in model.parameters:
@@ -99,27 +114,37 @@ def _params_blob(model: CatalogModel) -> bytes:
     return msgspec.json.encode({k: v if k == "stop" else v[0] for k, v in grouped.items()})
 
 
+def text_layers(model: CatalogModel) -> tuple[tuple[str, bytes], ...]:
+    """The small blobs of ``model`` with their content, in manifest order (empty ones left out)."""
+    texts = (
+        (MEDIA_TEMPLATE, model.template.encode()),
+        (MEDIA_SYSTEM, model.system.encode()),
+        (MEDIA_LICENSE, model.license.encode()),
+        (MEDIA_PARAMS, _params_blob(model) if model.parameters else b""),
+    )
+    return tuple((media, data) for media, data in texts if data)
+
+
 def model_layers(model: CatalogModel) -> tuple[Layer, ...]:
-    """The manifest layers in pull order: weights, projector, template, license, params, config.
+    """The manifest layers in pull order: weights, projector, template, system, license, params,
+    config.
 
     Small blobs are sized from their real content; the weights take the rest of ``size``.
     """
-    small: list[tuple[str, int]] = []
+    seed = model.weights_of or model.name
+    if model.revision:
+        seed = f"{seed}@{model.revision}"
+    texts = text_layers(model)
+    weights = model.size - model.projector_size - _CONFIG_SIZE
+    weights -= sum(len(data) for _, data in texts)
+    layers = [Layer(MEDIA_MODEL, _blob_digest(seed, 0), weights)]
     if model.projector_size:
-        small.append((MEDIA_PROJECTOR, model.projector_size))
-    if model.template:
-        small.append((MEDIA_TEMPLATE, len(model.template.encode())))
-    if model.license:
-        small.append((MEDIA_LICENSE, len(model.license.encode())))
-    if model.parameters:
-        small.append((MEDIA_PARAMS, len(_params_blob(model))))
-    small.append((MEDIA_CONFIG, _CONFIG_SIZE))
-    weights = model.size - sum(size for _, size in small)
-    kinds = [(MEDIA_MODEL, weights), *small]
-    return tuple(
-        Layer(media, _blob_digest(model.name, index), size)
-        for index, (media, size) in enumerate(kinds)
-    )
+        layers.append(Layer(MEDIA_PROJECTOR, _blob_digest(seed, 1), model.projector_size))
+    layers.extend(Layer(media, _content_digest(data), len(data)) for media, data in texts)
+    # The config describes the other layers: it changes whenever one of them does.
+    config = "\n".join(layer.digest for layer in layers).encode()
+    layers.append(Layer(MEDIA_CONFIG, _content_digest(config), _CONFIG_SIZE))
+    return tuple(layers)
 
 
 def manifest_digest(model: CatalogModel) -> str:
@@ -153,9 +178,14 @@ def parameters_text(model: CatalogModel) -> str:
     """Modelfile parameters as Ollama prints them: key padded to 30 columns, quoted value."""
     lines = []
     for key, value in model.parameters:
-        shown = msgspec.json.encode(value).decode() if isinstance(value, str) else str(value)
+        shown = msgspec.json.encode(value).decode() if isinstance(value, str) else _go_value(value)
         lines.append(f"{key:<30} {shown}")
     return "\n".join(lines)
+
+
+def _go_value(value: ParamValue) -> str:
+    # Go prints booleans in lower case.
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def modelfile_text(model: CatalogModel, shown_name: str) -> str:
@@ -170,8 +200,10 @@ def modelfile_text(model: CatalogModel, shown_name: str) -> str:
     ]
     if model.template:
         out.append(f'TEMPLATE """{model.template}"""')
+    if model.system:
+        out.append(f'SYSTEM """{model.system}"""')
     for key, value in model.parameters:
-        out.append(f"PARAMETER {key} {value}")
+        out.append(f"PARAMETER {key} {_go_value(value)}")
     if model.license:
         out.append(f'LICENSE """{model.license}"""')
     return "\n".join(out) + "\n"

@@ -69,9 +69,10 @@ def pull_lines(state: EmulatorState, name: ServerName) -> Iterator[bytes]:
     otherwise per layer a first line (``completed`` omitted while 0, or the bytes already
     downloaded on a resumed pull), growing ``completed`` lines (``state.pull_steps_per_layer``
     for weights, one for small blobs; one line in all for a blob already present), then
-    ``verifying sha256 digest``, ``writing manifest`` and ``success``. The model is installed
-    just before ``success`` is produced; stopping the iteration earlier leaves the downloaded
-    bytes in ``state.partial``/``state.blobs`` for a later resume.
+    ``verifying sha256 digest``, ``writing manifest``, ``removing unused layers`` when a new
+    revision replaced blobs no other model uses, and ``success``. The model is installed just
+    before ``success`` is produced; stopping the iteration earlier leaves the downloaded bytes
+    in ``state.partial``/``state.blobs`` for a later resume.
     """
     yield _status_line("pulling manifest")
     model = state.catalog_model(name.display)
@@ -83,6 +84,8 @@ def pull_lines(state: EmulatorState, name: ServerName) -> Iterator[bytes]:
         yield from _layer_lines(state, layer, steps)
     yield _status_line("verifying sha256 digest")
     yield _status_line("writing manifest")
+    if state.leaves_unused_layers(name.display, model):
+        yield _status_line("removing unused layers")
     state.install_model(model, name.display)
     yield _status_line("success")
 

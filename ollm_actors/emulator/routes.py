@@ -17,16 +17,23 @@ from ollm_actors.emulator.catalog import (
     modelfile_text,
     parameters_text,
 )
+from ollm_actors.emulator.create import create
+from ollm_actors.emulator.generate import chat, generate
 from ollm_actors.emulator.names import ServerName, parse_server_name
 from ollm_actors.emulator.pull import UNKNOWN_MODEL_ERROR, finish_pull, pull_lines
+from ollm_actors.emulator.push import push_lines
 from ollm_actors.emulator.state import EmulatorState, InstalledModel, LoadedModel
 from ollm_actors.emulator.wire import (
+    ChatRequest,
     CopyRequest,
+    CreateRequest,
     Details,
     ErrorBody,
+    GenerateRequest,
     ModelRequest,
     PsModel,
     PsResponse,
+    Refusal,
     ShowResponse,
     StatusBody,
     TagModel,
@@ -61,9 +68,11 @@ class FixedReply(msgspec.Struct, frozen=True):
 
 
 class StreamReply(msgspec.Struct, frozen=True):
-    """A 200 NDJSON answer whose lines are produced while it is sent."""
+    """A 200 NDJSON answer whose lines are produced while it is sent; ``pace`` (seconds
+    between lines) replaces ``state.pull_line_delay`` when given."""
 
     lines: Iterator[bytes]
+    pace: float | None = None
 
 
 Reply = FixedReply | StreamReply
@@ -180,6 +189,7 @@ def _show(state: EmulatorState, request: Request) -> Reply:
             capabilities=model.capabilities,
             modified_at=entry.modified_at,
             projector_info=_projector_info(model),
+            system=model.system,
         ),
     )
 
@@ -220,6 +230,46 @@ def _copy(state: EmulatorState, request: Request) -> Reply:
     return FixedReply(200)
 
 
+def _finish(lines: Iterator[bytes]) -> Reply:
+    # ``stream: false``: Ollama's waitForStream answers the first error (500) or the last status.
+    for line in lines:
+        if line.startswith(b'{"error"'):
+            return error_reply(500, msgspec.json.decode(line, type=ErrorBody).error)
+    return json_reply(200, StatusBody("success"))
+
+
+def _answer(outcome: Refusal | Iterator[bytes], stream: bool, pace: float | None = None) -> Reply:
+    if isinstance(outcome, Refusal):
+        return error_reply(outcome.status, outcome.message)
+    return StreamReply(outcome, pace) if stream else _finish(outcome)
+
+
+def _create(state: EmulatorState, request: Request) -> Reply:
+    body = _decode(request.body, CreateRequest)
+    return _answer(create(state, body), body.stream)
+
+
+def _push(state: EmulatorState, request: Request) -> Reply:
+    body = _decode(request.body, ModelRequest)
+    if not body.requested:
+        return error_reply(400, "model is required")
+    return _answer(push_lines(state, body.requested), body.stream, state.push_line_delay)
+
+
+def _generate(state: EmulatorState, request: Request) -> Reply:
+    answer = generate(state, _decode(request.body, GenerateRequest))
+    if isinstance(answer, Refusal):
+        return error_reply(answer.status, answer.message)
+    return json_reply(200, answer)
+
+
+def _chat(state: EmulatorState, request: Request) -> Reply:
+    answer = chat(state, _decode(request.body, ChatRequest))
+    if isinstance(answer, Refusal):
+        return error_reply(answer.status, answer.message)
+    return json_reply(200, answer)
+
+
 _Handler = Callable[[EmulatorState, Request], Reply]
 
 #: path -> method -> handler, as Ollama's router registers them.
@@ -232,6 +282,10 @@ ROUTES: dict[str, dict[str, _Handler]] = {
     "/api/pull": {"POST": _pull},
     "/api/delete": {"DELETE": _delete},
     "/api/copy": {"POST": _copy},
+    "/api/create": {"POST": _create},
+    "/api/push": {"POST": _push},
+    "/api/generate": {"POST": _generate},
+    "/api/chat": {"POST": _chat},
 }
 
 

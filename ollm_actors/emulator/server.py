@@ -173,7 +173,7 @@ class _Connection:
         reply = handle(state, request)
         head = request.method == "HEAD"
         if isinstance(reply, StreamReply):
-            await self._send_stream(reply.lines, fault)
+            await self._send_stream(reply.lines, fault, reply.pace)
         elif fault is None:
             await self._send_fixed(reply, head)
         elif fault.kind == "error_line":
@@ -210,7 +210,9 @@ class _Connection:
         data += self.h11.send(h11.EndOfMessage()) or b""
         await self.stream.send(data)
 
-    async def _send_stream(self, lines: Iterator[bytes], fault: Fault | None) -> None:
+    async def _send_stream(
+        self, lines: Iterator[bytes], fault: Fault | None, pace: float | None = None
+    ) -> None:
         response = h11.Response(
             status_code=200,
             headers=[("Content-Type", NDJSON), ("Transfer-Encoding", "chunked")],
@@ -223,7 +225,8 @@ class _Connection:
         def frame(line: bytes) -> bytes:
             return _chunk(line) if chunked else line
 
-        pace = self.state.pull_line_delay
+        # A reply may bring its own pace (push has its knob); the rest go at pull's.
+        pace = self.state.pull_line_delay if pace is None else pace
         fault_at = fault.after_lines if fault is not None else -1
         pending: list[bytes] = []
         pending_size = 0

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+from msgspec.structs import replace
 
 from ollm_actors.emulator.catalog import (
     CATALOG,
@@ -75,7 +76,11 @@ class EmulatorState:
     Attributes tests use directly: ``requests`` (``Counter`` of ``"METHOD /path"``),
     ``partial`` (blob digest -> bytes already downloaded, for resume), ``blobs`` (digests of
     complete blobs), ``pull_steps_per_layer`` (progress lines for a weights layer),
-    ``pull_line_delay`` (seconds between progress lines), ``version`` (``/api/version``).
+    ``pull_line_delay`` (seconds between progress lines), ``version`` (``/api/version``);
+    for pushes ``pushed`` (display name -> manifest digest of each push that succeeded),
+    ``registry_blobs`` (blobs the registry holds), ``push_steps_per_layer`` and
+    ``push_line_delay``; for loads ``default_num_ctx`` (a model's context when neither its
+    parameters nor the request set ``num_ctx``) and ``default_keep_alive`` (seconds).
     """
 
     def __init__(
@@ -88,6 +93,12 @@ class EmulatorState:
         self.clock = clock
         self.pull_steps_per_layer = 10
         self.pull_line_delay = 0.0
+        self.push_steps_per_layer = 10
+        self.push_line_delay = 0.0
+        self.default_num_ctx = 4096
+        self.default_keep_alive = 300.0
+        self.pushed: dict[str, str] = {}
+        self.registry_blobs: set[str] = set()
         self.requests: collections.Counter[str] = collections.Counter()
         self.partial: dict[str, int] = {}
         self.blobs: set[str] = set()
@@ -124,6 +135,19 @@ class EmulatorState:
         """The registry model ``name`` refers to, or None. Raises ``InvalidModelName``."""
         return self._catalog.get(parse_server_name(name).key)
 
+    def publish_new_revision(self, name: str) -> CatalogModel:
+        """Publish new weights for the registry model ``name`` (and its aliases): a later pull
+        installs a new digest, while models already installed keep theirs until then.
+        Raises ``ModelNotFound`` if the registry lacks ``name``."""
+        model = self.catalog_model(name)
+        if model is None:
+            raise ModelNotFound(name, None)
+        revised = replace(model, revision=model.revision + 1)
+        for key, entry in list(self._catalog.items()):
+            if entry is model:
+                self._catalog[key] = revised
+        return revised
+
     # installed models ----------------------------------------------------------------------
 
     def _next_modified(self) -> datetime:
@@ -138,11 +162,33 @@ class EmulatorState:
         """Install ``model`` as ``name`` (default: its catalog name) with all its blobs."""
         shown = parse_server_name(name or model.name)
         entry = InstalledModel(shown.display, model, manifest_digest(model), self._next_modified())
+        replaced = self.installed.get(shown.key)
         self.installed[shown.key] = entry
         for layer in model_layers(model):
             self.blobs.add(layer.digest)
             self.partial.pop(layer.digest, None)
+        if replaced is not None:
+            self._prune(replaced.model)
         return entry
+
+    def leaves_unused_layers(self, name: str, new: CatalogModel) -> bool:
+        """Whether installing ``new`` as ``name`` would leave blobs that no model uses."""
+        key = parse_server_name(name).key
+        old = self.installed.get(key)
+        if old is None:
+            return False
+        kept = {la.digest for la in model_layers(new)}
+        kept.update(
+            la.digest for k, m in self.installed.items() if k != key for la in model_layers(m.model)
+        )
+        return any(la.digest not in kept for la in model_layers(old.model))
+
+    def _prune(self, model: CatalogModel) -> None:
+        # Ollama removes the blobs of a replaced or deleted manifest that no other one uses.
+        in_use = {la.digest for m in self.installed.values() for la in model_layers(m.model)}
+        for layer in model_layers(model):
+            if layer.digest not in in_use:
+                self.blobs.discard(layer.digest)
 
     def install(self, name: str) -> InstalledModel:
         """Install a catalog model directly, as if pulled. Raises ``ModelNotFound`` if unknown."""
@@ -173,10 +219,7 @@ class EmulatorState:
         entry = self.installed.pop(parse_server_name(name).key, None)
         if entry is None:
             return False
-        in_use = {la.digest for m in self.installed.values() for la in model_layers(m.model)}
-        for layer in model_layers(entry.model):
-            if layer.digest not in in_use:
-                self.blobs.discard(layer.digest)
+        self._prune(entry.model)
         return True
 
     def copy(self, source: str, destination: str) -> InstalledModel | None:

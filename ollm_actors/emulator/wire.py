@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
 __all__ = (
+    "ChatRequest",
+    "ChatResponse",
     "CopyRequest",
+    "CreateRequest",
     "Details",
     "ErrorBody",
+    "GenerateRequest",
+    "GenerateResponse",
+    "KeepAlive",
+    "Message",
     "ModelRequest",
+    "ProgressBody",
     "PsModel",
     "PsResponse",
+    "Refusal",
     "ShowResponse",
     "StatusBody",
     "TagModel",
@@ -72,6 +82,7 @@ class ShowResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     capabilities: tuple[str, ...]
     modified_at: datetime
     projector_info: dict[str, object] | None = None
+    system: str = ""
 
 
 class PsModel(msgspec.Struct, frozen=True):
@@ -99,3 +110,80 @@ class ErrorBody(msgspec.Struct, frozen=True):
 
 class StatusBody(msgspec.Struct, frozen=True):
     status: str
+
+
+class ProgressBody(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One progress line of create or push (Ollama's ``ProgressResponse``, zeros omitted)."""
+
+    status: str
+    digest: str = ""
+    total: int = 0
+    completed: int = 0
+
+
+#: ``keep_alive`` as sent: seconds (negative: forever) or a Go duration string (``"30m"``).
+KeepAlive = int | float | str | None
+
+
+class CreateRequest(msgspec.Struct, frozen=True):
+    """Body of ``POST /api/create`` (the fields the emulator acts on, and those it refuses)."""
+
+    model: str = ""
+    name: str = ""
+    from_: str = msgspec.field(default="", name="from")
+    parameters: dict[str, Any] | None = None
+    system: str = ""
+    template: str = ""
+    license: str | list[str] | None = None
+    stream: bool = True
+    quantize: str = ""
+    files: dict[str, str] | None = None
+    adapters: dict[str, str] | None = None
+
+    @property
+    def requested(self) -> str:
+        return self.model or self.name
+
+
+class GenerateRequest(msgspec.Struct, frozen=True):
+    model: str = ""
+    prompt: str = ""
+    keep_alive: KeepAlive = None
+    options: dict[str, Any] | None = None
+    stream: bool = True
+
+
+class Message(msgspec.Struct, frozen=True):
+    role: str = "assistant"
+    content: str = ""
+
+
+class ChatRequest(msgspec.Struct, frozen=True):
+    model: str = ""
+    messages: list[dict[str, Any]] | None = None
+    keep_alive: KeepAlive = None
+    options: dict[str, Any] | None = None
+    stream: bool = True
+
+
+class GenerateResponse(msgspec.Struct, frozen=True):
+    model: str
+    created_at: datetime
+    response: str
+    done: bool
+    done_reason: str
+
+
+class ChatResponse(msgspec.Struct, frozen=True):
+    model: str
+    created_at: datetime
+    message: Message
+    done: bool
+    done_reason: str
+
+
+class Refusal(msgspec.Struct, frozen=True):
+    """An answer that is an HTTP error: ``{"error": message}`` with ``status``."""
+
+    status: int
+    message: str
