@@ -26,6 +26,7 @@ from ollm_actors.errors import ModelNotFound, OllmError, ProtocolError, ServerEr
 from ollm_actors.ollama._bounds import RawStream, read_body, size_text
 from ollm_actors.ollama._errors import HTTPX_ERRORS
 from ollm_actors.ollama._pull_lines import snippet
+from ollm_actors.ollama._status import check_encoding, check_status
 from ollm_actors.ollama._status_lines import ErrorLine, StatusLines
 from ollm_actors.ollama.client import OllamaClient
 from ollm_actors.ollama.lifecycle_types import (
@@ -170,16 +171,19 @@ async def _post_bounded(client: OllamaClient, endpoint: str, body: bytes, model:
     """POST ``body`` and return the answer, read no further than one stream line's bound
     (a load's answer is one JSON object, like one line of a generate stream)."""
     http = client._client
-    with client._translating(endpoint):
-        response = await http.send(http.build_request("POST", endpoint, content=body), stream=True)
+    request = http.build_request("POST", endpoint, content=body)
+    # A load answers only once the model is in memory, which takes far longer than a first
+    # byte usually may: its head waits as long as a stalled body would.
+    request.extensions["timeout"] = client.deadlines.body.as_dict()
+    response = await client._send(request, endpoint)
     stream = RawStream(response)
     limit = client.max_pull_line_bytes
     try:
         if response.status_code >= 300:
             error_body = await client._read_error(stream, endpoint)
             status = response.status_code
-            client._check_status(status, error_body, endpoint, model, response.headers)
-        client._check_encoding(endpoint, response.headers)
+            check_status(client.display, status, error_body, endpoint, model, response.headers)
+        check_encoding(client.display, endpoint, response.headers)
 
         def too_large() -> ProtocolError:
             return ProtocolError(
@@ -204,11 +208,10 @@ async def _stream(
     client: OllamaClient, endpoint: str, body: bytes, failed: ErrorLine
 ) -> AsyncIterator[StatusLines]:
     http = client._client
-    with client._translating(endpoint):
-        request = http.build_request(
-            "POST", endpoint, content=body, headers={"Accept": "application/x-ndjson"}
-        )
-        response = await http.send(request, stream=True)
+    request = http.build_request(
+        "POST", endpoint, content=body, headers={"Accept": "application/x-ndjson"}
+    )
+    response = await client._send(request, endpoint)
     lines: StatusLines | None = None
     stream: RawStream | None = None
     try:
@@ -216,8 +219,9 @@ async def _stream(
             stream = RawStream(response)
             error_body = await client._read_error(stream, endpoint)
             # No model: these endpoints never answer 404 for a model (a 404 is a missing route).
-            client._check_status(response.status_code, error_body, endpoint, None, response.headers)
-        client._check_encoding(endpoint, response.headers)
+            status = response.status_code
+            check_status(client.display, status, error_body, endpoint, None, response.headers)
+        check_encoding(client.display, endpoint, response.headers)
         lines = StatusLines(
             response,
             endpoint,

@@ -19,6 +19,7 @@ from ollm_actors.errors import (
 )
 from ollm_actors.ollama import lifecycle
 from ollm_actors.ollama.client import OllamaClient
+from ollm_actors.ollama.deadlines import Deadlines
 from ollm_actors.ollama.lifecycle_types import ProgressLine, check_keep_alive
 
 pytestmark = pytest.mark.anyio
@@ -35,7 +36,7 @@ async def emulator() -> AsyncIterator[RunningEmulator]:
 
 @pytest.fixture
 async def client(emulator: RunningEmulator) -> AsyncIterator[OllamaClient]:
-    async with OllamaClient(emulator.url, read_timeout=10) as opened:
+    async with OllamaClient(emulator.url, deadlines=Deadlines(first_byte=10)) as opened:
         yield opened
 
 
