@@ -143,6 +143,7 @@ def build_settings(
             settings.routing, profiles=FrozenDict(profiles), tasks=FrozenDict(tasks)
         ),
         limits=msgspec.structs.replace(settings.limits, overrides=FrozenDict(overrides)),
+        models=FrozenDict(settings.models),
     )
     sources = FrozenDict(
         (dotted(path), source_of(layers, path)) for path in leaf_paths(settings.as_dict())
