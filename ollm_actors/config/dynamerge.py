@@ -148,6 +148,4 @@ def section_of(obj: Any, section: str) -> object:
     value = obj.get(section)
     if value is None:
         return None
-    if hasattr(value, "to_dict"):
-        value = value.to_dict()
     return _unwrap(value)

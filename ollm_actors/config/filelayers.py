@@ -53,19 +53,19 @@ def strip_markers(
 
 
 def _convert_texts(
-    data: dict[str, Any], schema: SettingsSchema, path: KeyPath, label: str, problems: Problems
+    data: dict[str, Any], schema: SettingsSchema, path: KeyPath, layer: Layer, problems: Problems
 ) -> dict[str, Any]:
     """INI values are all text: each becomes the schema's type, like an env variable's."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         child = (*path, key)
         if isinstance(value, dict):
-            out[key] = _convert_texts(value, schema, child, label, problems)
+            out[key] = _convert_texts(value, schema, child, layer, problems)
             continue
         try:
             out[key] = convert_text(value, schema.node_at(child))
         except TextConversionError as exc:
-            problems.add(dotted(child), label, exc.expected, show_value(value))
+            problems.add(dotted(child), layer.position(child), exc.expected, show_value(value))
     return out
 
 
@@ -170,6 +170,7 @@ def read_file_layers(
         markers: dict[KeyPath, object] = {}
         clean = strip_markers(data, (), markers)
         if parsed.text_values:
-            clean = _convert_texts(clean, schema, (), label, problems)
+            positions = Layer(source=label, data={}, marks=marks)
+            clean = _convert_texts(clean, schema, (), positions, problems)
         layers.append(Layer(source=label, data=clean, marks=marks, markers=markers))
     return layers

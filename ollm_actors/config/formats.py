@@ -90,7 +90,12 @@ def _ini(text: str) -> tuple[dict[str, Any], Marks]:
         for key, value in parser.items(section):
             node[key] = value
             if row is not None:
-                marks[(*path, key)] = (row, 1)
+                line = next(
+                    (i for i, t in enumerate(lines[row:], row + 1)
+                     if t.split("=", 1)[0].strip() == key),
+                    row,
+                )
+                marks[(*path, key)] = (line, 1)
     return data, marks
 
 

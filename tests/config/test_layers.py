@@ -158,6 +158,8 @@ def test_flag_parameter_names_and_sources() -> None:
         "profile",
         "temperature",
         "max_tokens",
+        "top_p",
+        "provider",
         "context_size",
         "host",
     ]
