@@ -35,6 +35,7 @@ PROCESS_RUNS = 15
 # check (jsonschema), the other actors, or a backend nobody runs (trio, via httpcore).
 NOT_FOR_LIST_JSON = (
     "trio",
+    "dynaconf",  # only when a settings file (or a mapping to merge) is there
     "rich",
     "jsonschema",
     "pydantic",

@@ -52,6 +52,12 @@ def main_options(
     context_size: Annotated[
         int | None, typer.Option("--context-size", help="Context window (num_ctx) to request.")
     ] = None,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", help="Nucleus sampling top_p (0-1).")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="Model provider (ollama).")
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -68,6 +74,8 @@ def main_options(
             "--temperature": temperature,
             "--max-tokens": max_tokens,
             "--context-size": context_size,
+            "--top-p": top_p,
+            "--provider": provider,
         }
     )
     ctx.obj = CliState(

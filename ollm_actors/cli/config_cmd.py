@@ -81,6 +81,12 @@ def show(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print settings and sources as JSON.")
     ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Show the options a request to this model sends, with sources."
+        ),
+    ] = None,
 ) -> None:
     """Print the effective settings and where each value came from."""
     state = _state(ctx)
@@ -88,6 +94,9 @@ def show(
         settings = state.load_settings()
     except OllmError as error:
         state.fail(error)
+    if model is not None:
+        _show_model(state, settings, model, as_json or state.json)
+        return
     data = _redacted(settings.as_dict())
     if as_json or state.json:
         typer.echo(json.dumps({"settings": data, "sources": dict(settings.sources)}, indent=2))
@@ -113,6 +122,35 @@ def show(
         # Piped into grep or a file: one row a line beats fitting 80 columns.
         console = Console(width=200)
     console.print(table)
+
+
+def _show_model(state: _State, settings: Settings, name: str, as_json: bool) -> None:
+    from ollm_actors.limits.options import model_options
+
+    try:
+        chosen = model_options(settings, name)
+    except OllmError as error:
+        state.fail(error)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "model": chosen.model,
+                    "options": chosen.options,
+                    "sources": chosen.sources,
+                    "paths": chosen.paths,
+                    "patterns": list(chosen.patterns),
+                },
+                indent=2,
+            )
+        )
+        return
+    from ollm_actors.vocab.safe_text import safe_line
+
+    typer.echo(f"options for {safe_line(chosen.model)}:")
+    for key, value in chosen.options.items():
+        where = f"{chosen.sources[key]} ({chosen.paths[key]})"
+        typer.echo(safe_line(f"  {key} = {_show_text(value)}  <- {where}"))
 
 
 @config_app.command("validate")

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 # Global options that take a value, and those that do not: both may follow the command.
 _VALUE_OPTIONS = frozenset(
     {"--host", "--config", "--model", "--profile", "--temperature", "--max-tokens",
-     "--context-size"}
+     "--context-size", "--top-p", "--provider"}
 )
 _FLAG_OPTIONS = frozenset({"--json", "-v", "--verbose"})
 

@@ -45,6 +45,8 @@ class CliState:
                 )
             except SettingsError as exc:
                 self.fail(exc)
+            for warning in self._settings.warnings:
+                self.warn(warning)
         return self._settings
 
     def fail(self, error: OllmError) -> NoReturn:

@@ -41,14 +41,19 @@ def _host_source(layer: Layer, path: tuple[str, ...], index: int | None, count: 
     return f"{position}[{index}]"
 
 
-def canonical_hosts(layer: Layer, bad_paths: set[tuple[str, ...]], add: AddProblem) -> None:
+def canonical_hosts(
+    layer: Layer,
+    bad_paths: set[tuple[str, ...]],
+    add: AddProblem,
+    failed: list[tuple[str, ...]] | None = None,
+) -> None:
     """Check every host string of ``layer`` with :func:`parse_host` (the one grammar) and
     replace it in place by its canonical URL (``gpu-box`` -> ``http://gpu-box:11434``,
     credentials and query kept), so the settings say what is dialled.
 
     One bad value is one problem: ``--host X`` sets both ``host`` and ``hosts`` (and so may a
     variable or overrides), so a ``host`` equal to a ``hosts`` item of the same source is not
-    reported again.
+    reported again. Every bad path, reported or not, is appended to ``failed`` when given.
     """
     # Imported here, as before this module existed: only a layer that sets a host pays.
     from ollm_actors.vocab.hosts import parse_host
@@ -70,6 +75,8 @@ def canonical_hosts(layer: Layer, bad_paths: set[tuple[str, ...]], add: AddProbl
             try:
                 canonical = parse_host(value).secret_url
             except InvalidHost as exc:
+                if failed is not None:
+                    failed.append(path)
                 if seen not in reported:
                     reported.add(seen)
                     add(

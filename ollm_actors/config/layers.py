@@ -1,10 +1,9 @@
 """Settings layers and how they merge: plain functions over plain data.
 
-A :class:`Layer` is one source's partial settings document (defaults, a file, the
-environment, the flags) together with where each of its values came from. Layers merge in one
-order, written once in the loader: mappings merge key by key, anything else (numbers, text,
-lists) is replaced whole by the higher layer. That is why ``--host`` replaces the hosts list
-of a settings file instead of appending to it.
+A :class:`Layer` is one source's partial settings document (defaults, a file or one of its
+environment sections, the environment, the flags) together with where each of its values
+came from. Layers are merged by dynaconf (:mod:`ollm_actors.config.dynamerge`), in one order
+written once in the loader; what is here only says which layer set a path.
 """
 
 from __future__ import annotations
@@ -20,11 +19,11 @@ __all__ = (
     "Layer",
     "dotted",
     "leaf_paths",
-    "merge_layers",
     "set_path",
     "source_of",
     "touches",
     "where",
+    "with_markers",
 )
 
 DEFAULT_SOURCE = "default"
@@ -51,6 +50,8 @@ class Layer(msgspec.Struct, frozen=True, kw_only=True):
     data: dict[str, Any]
     sources: dict[KeyPath, str] = msgspec.field(default_factory=dict)
     marks: Marks = msgspec.field(default_factory=dict)
+    #: dynaconf merge markers the file had, taken out of ``data`` so it can be validated
+    markers: dict[KeyPath, object] = msgspec.field(default_factory=dict)
 
     def label(self, path: KeyPath) -> str:
         """The source label of the value at ``path`` (``file:PATH``, ``env:VAR`` ...)."""
@@ -94,21 +95,19 @@ def touches(data: dict[str, Any], path: KeyPath) -> bool:
     return True
 
 
-def _merge_into(base: dict[str, Any], patch: dict[str, Any]) -> None:
-    for key, value in patch.items():
-        current = base.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            _merge_into(current, value)
-        else:
-            base[key] = copy.deepcopy(value)
-
-
-def merge_layers(layers: Sequence[Layer]) -> dict[str, Any]:
-    """The document of ``layers`` merged lowest first; the inputs are not changed."""
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        _merge_into(merged, layer.data)
-    return merged
+def with_markers(data: dict[str, Any], markers: dict[KeyPath, object]) -> dict[str, Any]:
+    """A copy of ``data`` with dynaconf's merge markers put back where a file had them
+    (a list's ``dynaconf_merge`` first item, a mapping's ``dynaconf_merge`` key)."""
+    out = copy.deepcopy(data)
+    for path, marker in markers.items():
+        node: Any = out
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, list) and isinstance(marker, str):
+            node.insert(0, marker)
+        elif isinstance(node, dict):
+            node["dynaconf_merge"] = marker
+    return out
 
 
 def source_of(layers: Sequence[Layer], path: KeyPath) -> str:

@@ -1,55 +1,71 @@
-"""``load_settings``: defaults < user file < project file < environment < flags.
+"""``load_settings``: defaults < user file < project file < environment < flags, merged by
+dynaconf.
 
-Why not dynaconf's own loading. Its ``envvar_prefix="OLLM"`` lets ``OLLM_MODEL=x`` replace
-the whole ``model:`` section with a string, so the seed's flat variables (``OLLM_MODEL``,
-``OLLM_HOST`` ...) are mapped explicitly through the one table in
-:mod:`ollm_actors.config.options`. Nested keys use dynaconf's ``__`` spelling under a prefix
-no flat variable can collide with: ``OLLM_SET__options__topP=0.5`` sets ``options.topP``
-(segments are case-sensitive, as the schema's keys are). Beyond that trap, dynaconf 3.3's
-loaders and merge do not keep this module's promises, each checked: they read ``os.environ``
-(including ``DYNACONF_*`` and ``SECRETS_FOR_DYNACONF``) where settings must come from the
-``env`` argument; merging concatenates lists, so ``--host`` could not replace a file's hosts;
-keys merge case-insensitively across layers, so a misspelt ``topp`` silently sets ``topP``;
-strings such as ``@format {env[HOME]}`` or ``@read_file`` are evaluated; and its import costs
-more than the rest of the loading. So the layers are read here (YAML with line marks, the
-``env`` mapping, the overrides), each is validated against ``settings.schema.json`` on its own
-so a problem names its source, and they merge with the small rule in
-:mod:`ollm_actors.config.layers` (mappings merge, everything else is replaced).
+Each source is read here into one or more :class:`~ollm_actors.config.layers.Layer`\\ s and
+checked against ``settings.schema.json`` on its own, raw keys and all, so that a problem
+names its file and line (or variable, or flag) and a misspelt ``topp`` is refused with a
+suggestion before dynaconf, whose keys are case-insensitive, could take it for ``topP``.
+Files may be YAML, TOML, JSON, INI or ``.env``; ``.secrets.*`` and ``.env`` files beside a
+settings file count with it; a file may be written as dynaconf environments (``default:``
+plus the section ``OLLM_ENV`` names). The layers then go to dynaconf
+(:mod:`ollm_actors.config.dynamerge`) to merge, lowest first.
+
+Why the environment is not read by dynaconf. Its ``envvar_prefix="OLLM"`` lets
+``OLLM_MODEL=x`` replace the whole ``model:`` section with a string, so the seed's flat
+variables (``OLLM_MODEL``, ``OLLM_HOST`` ...) are mapped explicitly through the one table in
+:mod:`ollm_actors.config.options`; nested keys use dynaconf's ``__`` spelling under a prefix
+no flat variable can collide with (``OLLM_SET__options__topP=0.5``). And ``load_settings``
+reads only the ``env`` mapping it is given, never ``os.environ`` behind its back.
+
+Start-up: when no file (and no ``Dynaconf`` object) is involved and the environment and
+flags set only plain values, there is nothing to merge but values at their paths, and they
+are put there without importing dynaconf (~80 ms of a command's start).
 
 Nothing but :class:`~ollm_actors.errors.SettingsError` leaves :func:`load_settings`, and it
-lists every problem found, not just the first.
+lists every problem found in one pass: schema errors, unknown keys, unknown profiles,
+dangling overrides and fallback cycles together. A flag overrides a bad environment value of
+the same key; the settings then carry a warning naming the ignored variable.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ollm_actors.config import options as table
-from ollm_actors.config.bounds import (
-    MAX_ENV_VALUE,
-    CacheDirError,
-    env_value_problem,
-    expand_cache_dir,
-    is_utf8,
-    shown_path,
+from ollm_actors.config.bounds import MAX_ENV_VALUE, shown_path
+from ollm_actors.config.checks import check_layer, normalise
+from ollm_actors.config.filelayers import FileReading, read_file_layers
+from ollm_actors.config.layers import (
+    DEFAULT_SOURCE,
+    KeyPath,
+    Layer,
+    leaf_paths,
+    set_path,
+    touches,
+    with_markers,
 )
-from ollm_actors.config.hostcheck import canonical_hosts
-from ollm_actors.config.layers import DEFAULT_SOURCE, Layer, dotted, merge_layers, set_path
 from ollm_actors.config.model import Settings, default_document
 from ollm_actors.config.resolve import build_settings
-from ollm_actors.config.schema import SettingsSchema, TextConversionError, convert_text, show_value
+from ollm_actors.config.schema import SettingsSchema
+from ollm_actors.config.sources import Problems, env_layer, env_text_problem, override_layer
 from ollm_actors.errors import SettingsError, SettingsProblem
 
 __all__ = ("PROJECT_FILE", "check_settings_file", "load_settings", "user_settings_file")
 
-#: the project file, looked up in the working directory and its parents
+#: the project file, looked up in the working directory and its parents (also with the
+#: other extensions of :data:`~ollm_actors.config.formats.EXTENSIONS`)
 PROJECT_FILE = Path(".ollm") / "settings.yaml"
+#: names the dynaconf environment section of settings files (``default`` only when unset)
+ENV_SWITCH = "OLLM_ENV"
 
 _NO_OVERRIDES: Mapping[str, object] = {}
-
+_EXTENSIONS = (".yaml", ".yml", ".toml", ".json", ".ini")
 
 
 def user_settings_file() -> Path:
@@ -60,233 +76,152 @@ def user_settings_file() -> Path:
     return Path(user_config_dir("ollm", appauthor=False)) / "settings.yaml"
 
 
-def _project_file(cwd: Path) -> Path | None:
-    for folder in (cwd, *cwd.parents):
-        candidate = folder / PROJECT_FILE
+def _first_settings_file(folder: Path) -> Path | None:
+    for ext in _EXTENSIONS:
+        candidate = folder / f"settings{ext}"
         if candidate.is_file():
             return candidate
     return None
 
 
-class _Collector:
-    """Problems found so far, in the order found."""
-
-    def __init__(self) -> None:
-        self.problems: list[SettingsProblem] = []
-
-    def add(
-        self, path: str, source: str, expected: str, found: str, suggestion: str | None = None
-    ) -> None:
-        self.problems.append(SettingsProblem(path, source, expected, found, suggestion))
+def _project_file(cwd: Path) -> Path | None:
+    for folder in (cwd, *cwd.parents):
+        found = _first_settings_file(folder / PROJECT_FILE.parent)
+        if found is not None:
+            return found
+    return None
 
 
-def _file_layer(
-    path: Path, problems: _Collector, *, required: str | None, source: str | None = None
-) -> Layer | None:
-    """The layer of the file at ``path``; ``required`` names who asked for it (a missing
-    file is then a problem, else it is skipped)."""
-    label = source or f"file:{shown_path(path)}"
-    missing = f"no file at {shown_path(path)}"
-    if not os.path.exists(path):  # noqa: PTH110 (False, not an error, for NUL or too long)
-        if required is not None:
-            problems.add("", required, "an existing settings file", missing)
-        return None
-    # PyYAML is imported only when there is a file to read (a fifth of a command's start).
-    from ollm_actors.config.yamlfile import SettingsFileError, read_settings_file
+def _file_rank(
+    path: Path, schema: SettingsSchema, reading: FileReading, problems: Problems,
+    required: str | None,
+) -> list[Layer]:
+    """The layers of a settings file, then of the ``.secrets.*`` and ``.env`` beside it."""
+    layers = read_file_layers(path, schema, reading, problems, required=required)
+    if not os.path.exists(path):  # noqa: PTH110
+        return layers
+    folder = path.parent
+    for name in (*(f".secrets{ext}" for ext in _EXTENSIONS), ".env"):
+        beside = folder / name
+        if beside != path and beside.is_file():
+            layers += read_file_layers(beside, schema, reading, problems, required=None)
+    return layers
 
+
+def _dynaconf_layers(obj: object, section: str, problems: Problems) -> list[Layer]:
+    """An agent's own ``Dynaconf`` instance: its ``section`` holds our keys."""
+    from ollm_actors.config.dynamerge import section_of
+    from ollm_actors.config.filelayers import strip_markers
+
+    label = f"dynaconf:{section}"
     try:
-        data, marks = read_settings_file(path)
-    except FileNotFoundError:
-        # Removed between the check above and the read.
-        if required is not None:
-            problems.add("", required, "an existing settings file", missing)
-        return None
-    except SettingsFileError as exc:
-        at = "" if exc.line is None else f":{exc.line}" + (
-            "" if exc.column is None else f":{exc.column}"
-        )
-        problems.add("", f"{label}{at}", "a YAML mapping of settings", exc.found)
-        return None
-    return Layer(source=label, data=data, marks=marks)
+        data = section_of(obj, section)
+    except Exception as exc:
+        problems.add("", label, "a readable dynaconf section", f"{type(exc).__name__}: {exc}")
+        return []
+    if data is None:
+        problems.add("", label, f"a section {section!r} holding the ollm settings", "none")
+        return []
+    if not isinstance(data, dict):
+        problems.add("", label, "a mapping of settings", type(data).__name__)
+        return []
+    markers: dict[KeyPath, object] = {}
+    clean = strip_markers(data, (), markers)
+    return [Layer(source=label, data=clean, markers=markers)]
 
 
-def _defaults_layer(problems: _Collector) -> Layer | None:
-    """The packaged ``config/default.yaml``, taken from the ``Settings`` types' own defaults.
-
-    tests/config/test_defaults.py holds the two equal and the file valid, so the YAML needs
-    no parsing here: PyYAML is imported only when the user has a settings file, which keeps
-    it off the start of commands such as ``ollm list --json``.
-    """
-    return Layer(source=DEFAULT_SOURCE, data=default_document())
+def _plain_leaves(layer: Layer) -> bool:
+    """Whether ``layer`` only puts plain values (no mapping to merge) at its paths."""
+    if layer.markers or layer.source not in ("env", "flag"):
+        return False
+    node_values = (_value_at(layer.data, path) for path in leaf_paths(layer.data))
+    return not any(isinstance(value, dict) for value in node_values)
 
 
-def _env_text_problem(name: str, path: str, text: str, problems: _Collector) -> bool:
-    """Whether ``text`` (the value of ``name``) is refused unparsed, as a new problem."""
-    refused = env_value_problem(text)
-    if refused is not None:
-        problems.add(path, f"env:{name}", *refused)
-    return refused is not None
+def _value_at(data: dict[str, Any], path: KeyPath) -> Any:
+    node: Any = data
+    for key in path:
+        node = node[key]
+    return node
 
 
-def _env_layer(env: Mapping[str, str], schema: SettingsSchema, problems: _Collector) -> Layer:
-    data: dict[str, Any] = {}
-    sources: dict[tuple[str, ...], str] = {}
+def _merge(layers: Sequence[Layer]) -> dict[str, Any]:
+    """The layers merged, lowest first: by dynaconf, unless only plain values are set."""
+    if all(_plain_leaves(layer) for layer in layers[1:]):
+        document = copy.deepcopy(layers[0].data)
+        for layer in layers[1:]:
+            for path in leaf_paths(layer.data):
+                set_path(document, path, copy.deepcopy(_value_at(layer.data, path)))
+        return document
+    from ollm_actors.config.dynamerge import merge_documents
 
-    def put(name: str, path: tuple[str, ...], text: str) -> None:
-        label = f"env:{name}"
-        if _env_text_problem(name, dotted(path), text, problems):
-            return
-        try:
-            value = convert_text(text, schema.node_at(path))
-        except TextConversionError as exc:
-            problems.add(dotted(path), label, exc.expected, show_value(text))
-            return
-        set_path(data, path, value)
-        sources[path] = label
-
-    # Nested variables first, so that a flat variable naming the same path wins.
-    for name in sorted(env):
-        if not name.startswith(table.NESTED_ENV_PREFIX):
-            continue
-        path = tuple(name.removeprefix(table.NESTED_ENV_PREFIX).split("__"))
-        if not all(path):
-            problems.add(
-                "", f"env:{name}", f"{table.NESTED_ENV_PREFIX}section__key", "an empty segment"
-            )
-            continue
-        put(name, path, env[name])
-    for var in table.ENV_VARS:
-        text = env.get(var.name)
-        if text is None or not text.strip():
-            continue
-        if var.fallback_for is not None and (env.get(var.fallback_for) or "").strip():
-            continue
-        if _env_text_problem(var.name, var.path, text, problems):
-            continue
-        put(var.name, tuple(var.path.split(".")), text)
-    return Layer(source="env", data=data, sources=sources)
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return value
-
-
-def _override_layer(
-    overrides: Mapping[str, object],
-    labels: Mapping[str, str],
-    schema: SettingsSchema,
-    problems: _Collector,
-) -> Layer:
-    data: dict[str, Any] = {}
-    sources: dict[tuple[str, ...], str] = {}
-    # Parents before children, so {"model": {...}, "model.default": "x"} keeps both.
-    for key in sorted(overrides, key=lambda k: k.count(".")):
-        label = labels.get(key, f"flag:{key}")
-        path = tuple(key.split("."))
-        if not all(path):
-            problems.add(key, label, "a dotted settings path", repr(key))
-            continue
-        value = _plain(overrides[key])
-        node = schema.node_at(path)
-        if isinstance(value, str) and not is_utf8(value):
-            problems.add(key, label, "UTF-8 text", "bytes that are not UTF-8")
-            continue
-        if isinstance(value, str):
-            try:
-                value = convert_text(value, node)
-            except TextConversionError as exc:
-                problems.add(key, label, exc.expected, show_value(value))
-                continue
-        elif isinstance(value, list) and not all(
-            is_utf8(item) for item in value if isinstance(item, str)
-        ):
-            problems.add(key, label, "UTF-8 text", "bytes that are not UTF-8")
-            continue
-        elif isinstance(value, list) and node is not None and isinstance(node.get("items"), dict):
-            try:
-                value = [
-                    convert_text(item, node["items"]) if isinstance(item, str) else item
-                    for item in value
-                ]
-            except TextConversionError as exc:
-                problems.add(key, label, f"a list of: {exc.expected}", show_value(value))
-                continue
-        set_path(data, path, value)
-        sources[path] = label
-    return Layer(source="flag", data=data, sources=sources)
-
-
-_CACHE_DIR = ("cache", "dir")
-
-
-def _cache_dir_problems(
-    layer: Layer, bad_paths: set[tuple[str, ...]], problems: _Collector
-) -> None:
-    """Expand a leading ``~`` of ``cache.dir`` in place, or report why it cannot be: here
-    the problem can name its source, and the runtime gets a path it can use as is."""
-    cache = layer.data.get("cache")
-    text = cache.get("dir") if isinstance(cache, dict) else None
-    if not isinstance(cache, dict) or not isinstance(text, str):
-        return
-    if _CACHE_DIR in bad_paths or ("cache",) in bad_paths:
-        return
-    try:
-        cache["dir"] = expand_cache_dir(text)
-    except CacheDirError as exc:
-        problems.add(dotted(_CACHE_DIR), layer.position(_CACHE_DIR), "a directory path", str(exc))
-
-
-def _normalise(data: dict[str, Any]) -> None:
-    """Spell capability aliases one way: ``tools`` in profiles, ``toolCalling`` in limits."""
-    for patch in (data.get("routing", {}).get("profiles") or {}).values():
-        required = patch.get("requiredCapabilities")
-        if isinstance(required, list):
-            names = ["tools" if c == "toolCalling" else c for c in required]
-            patch["requiredCapabilities"] = list(dict.fromkeys(names))
-    for entry in (data.get("limits", {}).get("overrides") or {}).values():
-        caps = entry.get("capabilities")
-        if isinstance(caps, dict) and "tools" in caps:
-            tools = caps.pop("tools")
-            caps.setdefault("toolCalling", tools)
-
-
-def _check(layer: Layer, schema: SettingsSchema, problems: _Collector) -> None:
-    if not layer.data or layer.source == DEFAULT_SOURCE:
-        # The packaged defaults are validated by the test suite; skipping them (and empty
-        # layers) spares the CLI importing jsonschema when nothing was configured.
-        return
-    issues = schema.check_layer(layer.data)
-    for issue in issues:
-        problems.add(
-            dotted(issue.path), layer.position(issue.path), issue.expected, issue.found,
-            issue.suggestion,
-        )
-    bad_paths = {issue.path for issue in issues}
-    canonical_hosts(layer, bad_paths, problems.add)
-    _cache_dir_problems(layer, bad_paths, problems)
+    return merge_documents(
+        [(layer.position(()), with_markers(layer.data, layer.markers)) for layer in layers]
+    )
 
 
 def _load(
-    layers: Sequence[Layer | None], schema: SettingsSchema, problems: _Collector
+    layers: Sequence[Layer],
+    schema: SettingsSchema,
+    problems: Problems,
+    warnings: Sequence[str] = (),
 ) -> Settings:
-    present = [layer for layer in layers if layer is not None]
-    for layer in present:
-        _check(layer, schema, problems)
-    if problems.problems:
-        # Cross-reference checks need a document that is valid key by key.
-        raise SettingsError(problems.problems)
-    for layer in present:
-        _normalise(layer.data)
-    result = build_settings(merge_layers(present), present)
-    if isinstance(result, list):
-        raise SettingsError(result)
-    return result
+    for layer in layers:
+        check_layer(layer, schema, problems)
+    for layer in layers:
+        normalise(layer.data)
+    # One pass: what references another key (profiles, overrides, fallbacks) is checked on
+    # the merge of what is valid, and reported together with the schema's problems.
+    result = build_settings(_merge(layers), layers)
+    found = problems.problems + (result if isinstance(result, list) else [])
+    if found or isinstance(result, list):
+        raise SettingsError(found)
+    return msgspec.structs.replace(result, warnings=tuple(warnings))
+
+
+def _env_switch(env: Mapping[str, str], problems: Problems) -> str | None:
+    text = (env.get(ENV_SWITCH) or "").strip()
+    if not text:
+        return None
+    if env_text_problem(ENV_SWITCH, "", text, problems):
+        return None
+    if not text.replace("_", "").replace("-", "").isalnum():
+        problems.add("", f"env:{ENV_SWITCH}", "the name of an environment section", repr(text))
+        return None
+    return text
+
+
+def _missing_section(reading: FileReading, problems: Problems) -> None:
+    from ollm_actors.vocab.suggest import close_match
+
+    name = reading.env_name
+    if name is None or not reading.sections:
+        return
+    known = sorted({s for sections in reading.sections.values() for s in sections})
+    if name.lower() not in known:
+        problems.add(
+            "", f"env:{ENV_SWITCH}",
+            "an environment section of the settings files (" + ", ".join(known) + ")",
+            f"no section {name!r}", close_match(name.lower(), known),
+        )
+
+
+def _flags_beat_env(
+    env_problems: list[SettingsProblem], flags: Layer
+) -> tuple[list[SettingsProblem], list[str]]:
+    """Env problems a flag makes moot become warnings naming the ignored variable."""
+    kept: list[SettingsProblem] = []
+    warnings: list[str] = []
+    for problem in env_problems:
+        path = tuple(problem.path.split(".")) if problem.path else ()
+        if path and touches(flags.data, path):
+            warnings.append(
+                f"ignored {problem.source.removeprefix('env:')} ({problem.path}: expected"
+                f" {problem.expected}, got {problem.found}): {flags.label(path)} sets it"
+            )
+        else:
+            kept.append(problem)
+    return kept, warnings
 
 
 def load_settings(
@@ -296,51 +231,65 @@ def load_settings(
     *,
     override_sources: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    dynaconf: object | None = None,
+    section: str | None = None,
 ) -> Settings:
     """Load, merge and validate the settings; later sources win.
 
     Layers: the packaged defaults < the user file (``config_file``, else ``OLLM_CONFIG`` from
-    ``env``, else ``settings.yaml`` in the platform config dir) < the project file
-    (``.ollm/settings.yaml`` in ``cwd`` or its nearest parent that has one) < ``env`` (the
-    flat ``OLLM_*`` variables of :data:`~ollm_actors.config.options.ENV_VARS` and nested
-    ``OLLM_SET__a__b``) < ``overrides`` (dotted paths -> values, as CLI flags give them;
-    ``override_sources`` labels them, default ``flag:<path>``). Text from the environment or
-    the overrides is converted to the schema's type.
+    ``env``, else ``settings.{yaml,yml,toml,json,ini}`` in the platform config dir) < the
+    project file (``.ollm/settings.*`` in ``cwd`` or its nearest parent that has one) <
+    ``env`` (the flat ``OLLM_*`` variables of :data:`~ollm_actors.config.options.ENV_VARS`
+    and nested ``OLLM_SET__a__b``) < ``overrides`` (dotted paths -> values, as CLI flags give
+    them; ``override_sources`` labels them, default ``flag:<path>``). A file's
+    ``.secrets.*`` and ``.env`` neighbours count with it; ``OLLM_ENV`` picks the environment
+    section of files written as dynaconf environments. Text from the environment or the
+    overrides is converted to the schema's type.
 
-    A user file named explicitly (argument or ``OLLM_CONFIG``) must exist; the default one
-    may be absent. ``env`` is the only environment read (``os.environ`` by default).
+    ``dynaconf`` is an agent's own ``Dynaconf`` instance whose ``section`` (default
+    ``"ollm"``) holds our keys; it takes the place of the user and project files and is
+    validated like them. A user file named explicitly (argument or ``OLLM_CONFIG``) must
+    exist; the default one may be absent. ``env`` is the only environment read.
     Raises :class:`~ollm_actors.errors.SettingsError` listing every problem, each with its
     dotted path, its source (``file:PATH:LINE:COLUMN``, ``env:VAR``, ``flag:--x``), what was
     expected and found, and a suggestion for a misspelt key or profile.
     """
-    problems = _Collector()
+    problems = Problems()
     schema = SettingsSchema.load()
     try:
-        if config_file is not None:
-            user: Layer | None = _file_layer(
-                Path(config_file), problems, required=f"file:{shown_path(config_file)}"
+        reading = FileReading(_env_switch(env, problems))
+        files: list[Layer] = []
+        if dynaconf is not None:
+            files = _dynaconf_layers(dynaconf, section or "ollm", problems)
+        elif config_file is not None:
+            files = _file_rank(
+                Path(config_file), schema, reading, problems,
+                required=f"file:{shown_path(config_file)}",
             )
         elif (env.get(table.CONFIG_ENV) or "").strip():
             named = env[table.CONFIG_ENV].strip()
-            user = None
             if len(named) > MAX_ENV_VALUE:  # a file name may be any bytes, not any length
-                _env_text_problem(table.CONFIG_ENV, "", named, problems)
+                env_text_problem(table.CONFIG_ENV, "", named, problems)
             else:
-                user = _file_layer(Path(named), problems, required=f"env:{table.CONFIG_ENV}")
+                files = _file_rank(
+                    Path(named), schema, reading, problems, required=f"env:{table.CONFIG_ENV}"
+                )
         else:
-            user = _file_layer(user_settings_file(), problems, required=None)
-        project_path = _project_file(Path.cwd() if cwd is None else cwd)
-        project = (
-            None if project_path is None else _file_layer(project_path, problems, required=None)
-        )
-        layers = [
-            _defaults_layer(problems),
-            user,
-            project,
-            _env_layer(env, schema, problems),
-            _override_layer(overrides, override_sources or {}, schema, problems),
-        ]
-        return _load(layers, schema, problems)
+            folder = user_settings_file().parent
+            user = _first_settings_file(folder) or user_settings_file()
+            files = _file_rank(user, schema, reading, problems, required=None)
+        if dynaconf is None:
+            project = _project_file(Path.cwd() if cwd is None else cwd)
+            if project is not None:
+                files += _file_rank(project, schema, reading, problems, required=None)
+        _missing_section(reading, problems)
+        env_problems, flag_problems = Problems(), Problems()
+        environment = env_layer(env, schema, env_problems)
+        flags = override_layer(overrides, override_sources or {}, schema, flag_problems)
+        kept, warnings = _flags_beat_env(env_problems.problems, flags)
+        problems.problems += kept + flag_problems.problems
+        defaults = Layer(source=DEFAULT_SOURCE, data=default_document())
+        return _load([defaults, *files, environment, flags], schema, problems, warnings)
     except RecursionError:
         problems.add("", "settings", "settings nested a few levels deep", "runaway nesting")
         raise SettingsError(problems.problems) from None
@@ -352,9 +301,10 @@ def check_settings_file(path: str | os.PathLike[str]) -> Settings:
     Returns the settings it gives; raises :class:`~ollm_actors.errors.SettingsError` (a
     missing file included) like :func:`load_settings`.
     """
-    problems = _Collector()
-    layers = [
-        _defaults_layer(problems),
-        _file_layer(Path(path), problems, required=f"file:{shown_path(path)}"),
-    ]
-    return _load(layers, SettingsSchema.load(), problems)
+    problems = Problems()
+    schema = SettingsSchema.load()
+    layers = read_file_layers(
+        Path(path), schema, FileReading(None), problems, required=f"file:{shown_path(path)}"
+    )
+    defaults = Layer(source=DEFAULT_SOURCE, data=default_document())
+    return _load([defaults, *layers], schema, problems)

@@ -31,8 +31,10 @@ __all__ = (
     "LimitsSettings",
     "ModelRouting",
     "ModelSettings",
+    "ModelSpecific",
     "OllamaOptions",
     "OllamaProvider",
+    "OllamaRequestOptions",
     "ProviderSettings",
     "RoutingSettings",
     "Settings",
@@ -102,11 +104,51 @@ class ModelSettings(_Section, frozen=True):
 
 
 class GenerationOptions(_Section, frozen=True):
-    """``options``: generation parameters sent with requests."""
+    """``options``: generation parameters sent with requests (``None``: Ollama's default)."""
 
     temperature: float = 0.7
     max_tokens: int = 4096
     top_p: float = 0.9
+    top_k: int | None = None
+    min_p: float | None = None
+    repeat_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] | None = None
+
+
+class OllamaRequestOptions(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
+    """Ollama's own request ``options``, spelt as Ollama spells them (snake_case), for
+    ``models.<pattern>.options``; an option left out is not sent."""
+
+    num_ctx: int | None = None
+    num_predict: int | None = None
+    num_keep: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    typical_p: float | None = None
+    repeat_penalty: float | None = None
+    repeat_last_n: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] | None = None
+    mirostat: int | None = None
+    mirostat_tau: float | None = None
+    mirostat_eta: float | None = None
+    num_batch: int | None = None
+    num_gpu: int | None = None
+    main_gpu: int | None = None
+    num_thread: int | None = None
+
+
+class ModelSpecific(_Section, frozen=True):
+    """``models.<pattern>``: settings for the models a glob pattern matches."""
+
+    options: OllamaRequestOptions = OllamaRequestOptions()
 
 
 class OllamaOptions(_Section, frozen=True):
@@ -275,7 +317,11 @@ class Settings(_Section, frozen=True):
     downloads: DownloadSettings = DownloadSettings()
     cache: CacheSettings = CacheSettings()
     events: EventSettings = EventSettings()
+    #: model-name glob -> options for those models (most specific pattern wins)
+    models: dict[str, ModelSpecific] = msgspec.field(default_factory=FrozenDict)
     sources: dict[str, str] = msgspec.field(default_factory=FrozenDict)
+    #: problems that did not stop the load (a bad env value a flag overrides), for people
+    warnings: tuple[str, ...] = ()
 
     def hosts(self) -> list[str]:
         """The Ollama servers to use: ``providers.ollama.hosts`` if given, else ``[host]``."""
@@ -290,7 +336,7 @@ class Settings(_Section, frozen=True):
         """
         # Through JSON so that tuples come back as lists, as YAML and JSON tools expect.
         out: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
-        del out["sources"]
+        del out["sources"], out["warnings"]
         for profile in out["routing"]["profiles"].values():
             del profile["name"]
         out["limits"]["overrides"] = {
@@ -311,5 +357,5 @@ def default_document() -> dict[str, Any]:
     """Every default setting as the YAML document ``config/default.yaml`` spells it
     (camelCase keys, lists, ``None`` for null); a fresh copy on each call."""
     document: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(Settings()))
-    del document["sources"]
+    del document["sources"], document["warnings"]
     return document

@@ -95,6 +95,8 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag(flag="--temperature", paths=("options.temperature",), help="Temperature (0-2)."),
     Flag(flag="--max-tokens", paths=("options.maxTokens",), help="Max output tokens."),
+    Flag(flag="--top-p", paths=("options.topP",), help="Nucleus sampling top_p (0-1)."),
+    Flag(flag="--provider", paths=("provider",), help="Model provider (ollama)."),
     Flag(
         flag="--context-size",
         paths=("providers.ollama.options.numCtx",),

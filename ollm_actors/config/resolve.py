@@ -149,6 +149,7 @@ def build_settings(
             cooldown=cooldown,
         ),
         limits=msgspec.structs.replace(settings.limits, overrides=FrozenDict(overrides)),
+        models=FrozenDict(settings.models),
     )
     sources = FrozenDict(
         (dotted(path), source_of(layers, path)) for path in leaf_paths(settings.as_dict())

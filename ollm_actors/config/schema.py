@@ -280,7 +280,10 @@ def _jsonschema_issues(validator: Validator, data: dict[str, Any]) -> list[Issue
             for key in error.instance:
                 if key in known:
                     continue
-                close = close_match(str(key), known)
+                # Keys are exact, so 'topp' is wrong, and it is 'topP' the user meant; the
+                # suggestion helper skips candidates equal to the word but for case.
+                same = [k for k in known if k.casefold() == str(key).casefold()]
+                close = same[0] if same else close_match(str(key), known)
                 issues.append(
                     Issue(
                         (*path, str(key)),

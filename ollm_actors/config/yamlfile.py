@@ -7,13 +7,12 @@ used when PyYAML was built with it, because the CLI reads the settings on every 
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ollm_actors.config.filebytes import MAX_FILE_BYTES, SettingsFileError, read_text
 from ollm_actors.config.layers import Marks
 
 __all__ = (
@@ -25,8 +24,6 @@ __all__ = (
     "read_settings_file",
 )
 
-#: largest settings file read: thousands of times a real one, small enough to parse at once
-MAX_FILE_BYTES = 1024 * 1024
 #: most YAML nodes a document may hold with its aliases expanded. Composing shares an
 #: anchored node between its aliases, so a few hundred bytes can stand for a billion nodes
 #: ("billion laughs"); the walks that copy the data and collect the marks would visit each.
@@ -36,17 +33,6 @@ MAX_NODES = 100_000
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Far deeper than any settings file; stops alias cycles and pathological nesting early.
 _MAX_DEPTH = 64
-
-
-class SettingsFileError(Exception):
-    """A settings file that cannot be read or parsed (internal; the loader turns it into a
-    :class:`~ollm_actors.errors.SettingsProblem`)."""
-
-    def __init__(self, found: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(found)
-        self.found = found
-        self.line = line
-        self.column = column
 
 
 def _check_expanded_size(root: yaml.Node) -> None:
@@ -156,50 +142,6 @@ def parse_settings_text(text: str) -> tuple[dict[str, Any], Marks]:
     return data, marks
 
 
-def _check_kind(info: os.stat_result) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise SettingsFileError("a directory, not a settings file")
-    if not stat.S_ISREG(info.st_mode):
-        # /dev/zero never ends, a FIFO may never answer: neither is a settings file.
-        raise SettingsFileError("a device, FIFO or socket, not a regular file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise SettingsFileError(
-            f"a file of {info.st_size} bytes (settings files are at most {MAX_FILE_BYTES})"
-        )
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        _check_kind(path.stat())
-        # Non-blocking, so that a FIFO swapped in after the stat cannot hang the open; the
-        # fstat then sees what was really opened.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SettingsFileError(f"an unreadable file ({reason})") from None
-    try:
-        _check_kind(os.fstat(fd))
-        chunks: list[bytes] = []
-        left = MAX_FILE_BYTES + 1
-        # The file may grow after the fstat; reading one byte past the limit tells.
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as exc:
-        raise SettingsFileError(f"an unreadable file ({exc.strerror or exc})") from None
-    finally:
-        os.close(fd)
-    if left <= 0:
-        raise SettingsFileError(f"a file larger than {MAX_FILE_BYTES} bytes")
-    return b"".join(chunks)
-
-
 def read_settings_file(path: Path) -> tuple[dict[str, Any], Marks]:
     """Read and parse the settings file at ``path`` (see :func:`parse_settings_text`).
 
@@ -208,9 +150,4 @@ def read_settings_file(path: Path) -> tuple[dict[str, Any], Marks]:
     ``/dev/zero``, a FIFO) or is larger than :data:`MAX_FILE_BYTES`; also when it cannot
     be read (no permission), is not UTF-8 or does not parse.
     """
-    raw = _read_bytes(path)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SettingsFileError(f"a file that is not UTF-8 text ({exc.reason})") from None
-    return parse_settings_text(text)
+    return parse_settings_text(read_text(path))

@@ -33,6 +33,7 @@ class LimitsAPI:
         name is attached for the call."""
         self._ref = ref
         self._hosts = hosts
+        self._settings = settings
         self._max_tokens = settings.options.max_tokens
         self._num_ctx = settings.providers.ollama.options.num_ctx
 
@@ -108,13 +109,66 @@ class LimitsAPI:
         ``ValueError`` when several prompt forms are given or a count is negative, and what
         :meth:`lookup` raises.
         """
-        given = [p for p in (prompt, prompt_tokens, text, messages) if p is not None]
+        return await self._budget(
+            name, (prompt, prompt_tokens, text, messages), max_output, host,
+            self._max_tokens, self._num_ctx,
+        )
+
+    async def request_options(
+        self,
+        name: str,
+        prompt: int | str | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        prompt_tokens: int | None = None,
+        text: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        max_output: int | None = None,
+        host: str | None = None,
+    ) -> dict[str, object]:
+        """The ``options`` to send to Ollama for a request to ``name``: the generation
+        options (``options`` < ``models.<pattern>.options``, the most specific pattern
+        winning < flags) plus the budget's ``num_ctx`` and ``num_predict``.
+
+        A model-specific ``num_ctx`` / ``num_predict`` is what the budget asks for (unless
+        ``--context-size`` / ``--max-tokens`` were given). The prompt is given as for
+        :meth:`budget`, which raises what this raises.
+        """
+        from ollm_actors.limits.options import model_options
+
+        chosen = model_options(self._settings, name)
+        options = dict(chosen.options)
+        sources = self._settings.sources
+        configured, num_ctx = self._max_tokens, self._num_ctx
+        specific_predict = options.pop("num_predict", None)
+        if isinstance(specific_predict, int) and specific_predict > 0 and not sources.get(
+            "options.maxTokens", ""
+        ).startswith("flag:"):
+            configured = specific_predict
+        specific_ctx = options.pop("num_ctx", None)
+        if isinstance(specific_ctx, int) and not sources.get(
+            "providers.ollama.options.numCtx", ""
+        ).startswith("flag:"):
+            num_ctx = specific_ctx
+        budget = await self._budget(
+            name, (prompt, prompt_tokens, text, messages), max_output, host, configured, num_ctx
+        )
+        options.update(budget.options.as_dict())
+        return options
+
+    async def _budget(
+        self,
+        name: str,
+        prompts: tuple[int | str | Sequence[Mapping[str, Any]] | None, ...],
+        max_output: int | None,
+        host: str | None,
+        configured: int | None,
+        num_ctx: int | None,
+    ) -> TokenBudget:
+        given = [p for p in prompts if p is not None]
         if len(given) > 1:
             raise ValueError("give the prompt once: prompt, prompt_tokens, text or messages")
         chosen: int | str | Sequence[Mapping[str, Any]] = given[0] if given else 0
         limits = await self.lookup(name, host)
-        configured = self._max_tokens
-        num_ctx = self._num_ctx
         if isinstance(chosen, int):
             return compute_budget(
                 limits,

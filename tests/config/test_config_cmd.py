@@ -67,7 +67,11 @@ def test_show_json_prints_settings_and_sources(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(state), ["config", "show", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert out["settings"]["options"] == {"temperature": 0.3, "maxTokens": 100, "topP": 0.9}
+    options = out["settings"]["options"]
+    assert {k: options[k] for k in ("temperature", "maxTokens", "topP")} == {
+        "temperature": 0.3, "maxTokens": 100, "topP": 0.9,
+    }
+    assert options["topK"] is None  # the generation parameters added later: Ollama's default
     assert out["sources"]["options.temperature"] == "env:OLLM_TEMPERATURE"
     assert out["sources"]["options.maxTokens"] == f"file:{tmp_path / 'user.yaml'}"
     assert out["sources"]["model.default"] == "flag:--model"

@@ -1,4 +1,5 @@
-"""The settings mapping as plain functions: layers, their labels and merge; flags to paths."""
+"""The settings mapping as plain functions: layers, their labels, dynaconf's merge of them;
+flags to paths."""
 
 from __future__ import annotations
 
@@ -8,18 +9,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ollm_actors.config.dynamerge import merge_documents
 from ollm_actors.config.layers import (
     DEFAULT_SOURCE,
     Layer,
     dotted,
     leaf_paths,
-    merge_layers,
     set_path,
     source_of,
     touches,
     where,
 )
 from ollm_actors.config.options import FLAGS, flag_source, flags_to_overrides
+
+
+def merge_layers(layers: list[Layer]) -> dict[str, Any]:
+    """The layers merged lowest first, by dynaconf, as the loader merges them."""
+    return merge_documents([(layer.source, layer.data) for layer in layers])
 
 # -- labels and positions ------------------------------------------------------------------
 
@@ -152,6 +158,8 @@ def test_flag_parameter_names_and_sources() -> None:
         "profile",
         "temperature",
         "max_tokens",
+        "top_p",
+        "provider",
         "context_size",
         "host",
     ]

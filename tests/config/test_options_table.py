@@ -85,6 +85,8 @@ FLAG_CASES = [
     ("profile", "code", {"model.routing.defaultProfile": "code"}),
     ("temperature", 0.1, {"options.temperature": 0.1}),
     ("max_tokens", 99, {"options.maxTokens": 99}),
+    ("top_p", 0.25, {"options.topP": 0.25}),
+    ("provider", "ollama", {"provider": "ollama"}),
     ("context_size", 2048, {"providers.ollama.options.numCtx": 2048}),
     (
         "host",

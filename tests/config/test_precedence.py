@@ -22,6 +22,13 @@ KEYS: list[tuple[tuple[str, ...], list[Any]]] = [
     (("options", "temperature"), [0.1, 0.2, 0.3, 0.4]),
     (("options", "maxTokens"), [11, 12, 13, 14]),
     (("options", "topP"), [0.5, 0.6, 0.7, 0.8]),
+    (("options", "topK"), [10, 20, 30, 40]),
+    (("options", "minP"), [0.05, 0.1, 0.15, 0.2]),
+    (("options", "repeatPenalty"), [1.05, 1.1, 1.15, 1.2]),
+    (("options", "seed"), [1, 2, 3, 4]),
+    (("options", "stop"), [["u"], ["p", "q"], ["e"], ["f"]]),
+    (("models", "qwen*", "options", "top_k"), [1, 2, 3, 4]),
+    (("models", "qwen*", "options", "stop"), [["u", "v"], ["p"], ["e"], ["f"]]),
     (("providers", "ollama", "host"), ["http://u:1", "http://p:2", "http://e:3", "http://f:4"]),
     (
         ("providers", "ollama", "hosts"),
@@ -74,6 +81,7 @@ def test_every_schema_leaf_is_covered() -> None:
         ("routing", "profiles"),
         ("routing", "tasks"),
         ("limits", "overrides"),
+        ("models",),
     }
     assert defaults - maps <= covered, defaults - maps - covered
 

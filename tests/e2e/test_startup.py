@@ -28,6 +28,7 @@ _NOT_FOR_HELP = (
 # benchmarks/bench_startup.py measures `list --json` where users have it: without trio.
 _NOT_FOR_LIST_JSON = (
     "rich",
+    "dynaconf",  # only when a settings file (or a mapping to merge) is there
     "jsonschema",
     "pydantic",
     "pyee",
