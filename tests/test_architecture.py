@@ -287,10 +287,16 @@ def test_no_sys_modules_tricks() -> None:
     assert wrong == []
 
 
+#: The error tree is one module by design (every OllmError in ``ollm_actors.errors``, drawn in
+#: its docstring): a list of small classes, not logic, so it may grow past the others' bound.
+TREE_MAX_LINES = 600
+
+
 @pytest.mark.parametrize("module", sorted(modules()))
 def test_modules_stay_small(module: str) -> None:
     lines = len(modules()[module].read_text().splitlines())
-    assert lines <= MAX_LINES, f"{module} has {lines} lines"
+    bound = TREE_MAX_LINES if module == "ollm_actors.errors" else MAX_LINES
+    assert lines <= bound, f"{module} has {lines} lines"
 
 
 def test_one_did_you_mean() -> None:
