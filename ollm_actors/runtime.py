@@ -229,7 +229,7 @@ async def open_runtime(
             deadlines=Deadlines(
                 connect=timeouts.connect,
                 first_byte=timeouts.first_byte,
-                stall=timeouts.stall,
+                stall=timeouts.stream_stall,
                 request=timeouts.request,
             ),
             max_tags_bytes=wire.max_body_bytes.tags,

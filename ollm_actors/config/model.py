@@ -171,6 +171,14 @@ class Timeouts(_Section, frozen=True):
     first_byte: float = 2.5
     stall: float = 30.0
     request: float = 10.0
+    #: the one read timeout of earlier versions, still read so their files load: it is the
+    #: stall bound (what it bounded for streams) when given
+    read: float | None = None
+
+    @property
+    def stream_stall(self) -> float:
+        """The stall bound in force: ``read`` (the old name) when a file still sets it."""
+        return self.stall if self.read is None else self.read
 
 
 class BodyLimits(_Section, frozen=True):

@@ -39,6 +39,7 @@ KEYS: list[tuple[tuple[str, ...], list[Any]]] = [
     (("providers", "ollama", "timeouts", "firstByte"), [0.5, 1.5, 2.0, 3.0]),
     (("providers", "ollama", "timeouts", "stall"), [10.5, 20.5, 30.5, 40.5]),
     (("providers", "ollama", "timeouts", "request"), [5.5, 6.5, 7.5, 8.5]),
+    (("providers", "ollama", "timeouts", "read"), [11.5, 12.5, 13.5, 14.5]),
     (("routing", "profiles", "code", "minContextWindow"), [1000, 2000, 3000, 4000]),
     (("routing", "profiles", "code", "description"), ["u", "p", "e", "f"]),
     (("routing", "tasks", "triage"), ["fast", "code", "general", "vision"]),

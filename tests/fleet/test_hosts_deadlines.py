@@ -5,6 +5,7 @@ non-streamed answer within request as a whole; each bound hit is a HostUnreachab
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 import httpx
@@ -88,3 +89,14 @@ async def test_a_trickled_answer_ends_at_the_request_bound() -> None:
 def test_deadlines_are_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Deadlines(first_byte=0)
+
+
+def test_an_older_settings_file_with_read_still_loads_as_the_stall_bound(tmp_path: Path) -> None:
+    from ollm_actors.config import load_settings
+
+    settings_file = tmp_path / "settings.yaml"
+    settings_file.write_text("providers:\n  ollama:\n    timeouts: {connect: 5, read: 42}\n")
+    timeouts = load_settings(settings_file, env={}).providers.ollama.timeouts
+    assert timeouts.connect == 5 and timeouts.stream_stall == 42
+    default = load_settings(None, env={}, cwd=tmp_path)
+    assert default.providers.ollama.timeouts.stream_stall == 30
