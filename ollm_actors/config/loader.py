@@ -29,7 +29,6 @@ the same key; the settings then carry a warning naming the ignored variable.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,8 +44,6 @@ from ollm_actors.config.layers import (
     DEFAULT_SOURCE,
     KeyPath,
     Layer,
-    leaf_paths,
-    set_path,
     touches,
     with_markers,
 )
@@ -130,29 +127,17 @@ def _dynaconf_layers(obj: object, section: str, problems: Problems) -> list[Laye
     return [Layer(source=label, data=clean, markers=markers)]
 
 
-def _plain_leaves(layer: Layer) -> bool:
-    """Whether ``layer`` only puts plain values (no mapping to merge) at its paths."""
-    if layer.markers or layer.source not in ("env", "flag"):
-        return False
-    node_values = (_value_at(layer.data, path) for path in leaf_paths(layer.data))
-    return not any(isinstance(value, dict) for value in node_values)
-
-
-def _value_at(data: dict[str, Any], path: KeyPath) -> Any:
-    node: Any = data
-    for key in path:
-        node = node[key]
-    return node
-
-
 def _merge(layers: Sequence[Layer]) -> dict[str, Any]:
-    """The layers merged, lowest first: by dynaconf, unless only plain values are set."""
-    if all(_plain_leaves(layer) for layer in layers[1:]):
-        document = copy.deepcopy(layers[0].data)
-        for layer in layers[1:]:
-            for path in leaf_paths(layer.data):
-                set_path(document, path, copy.deepcopy(_value_at(layer.data, path)))
-        return document
+    """The layers merged, lowest first: by dynaconf, unless only plain values are set (then
+    by its fast path, which tests hold equal to it)."""
+    from ollm_actors.config._fast import merge_plain_leaves, plain_leaves_only
+
+    above = layers[1:]
+    if all(
+        not layer.markers and layer.source in ("env", "flag") and plain_leaves_only(layer.data)
+        for layer in above
+    ):
+        return merge_plain_leaves(layers[0].data, [layer.data for layer in above])
     from ollm_actors.config.dynamerge import merge_documents
 
     return merge_documents(
