@@ -18,6 +18,7 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── PullCancelled         cancelled before it finished               (model, host)
     ├── NoModelAvailable      nothing fits a profile, fallbacks included (profile, rejected)
     ├── PromptTooLarge        a prompt no window can hold                (model, prompt_tokens)
+    ├── MemoryUnknown         no facts to size a model in memory by      (model, host, reason)
     ├── SettingsError         every settings problem at once             (problems)
     ├── LimitsDataError       a bad model database or limits override    (source, problems)
     ├── UnknownProfile        a routing profile no one defines           (profile, known)
@@ -37,7 +38,8 @@ from typing import Any, ClassVar
 
 __all__ = (
     "ActorCrashed", "ActorUnavailable", "AskTimeout", "HostUnreachable", "InboxFull", "InvalidHost",
-    "InvalidModelName", "LimitsDataError", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts",
+    "InvalidModelName", "LimitsDataError", "MemoryUnknown", "ModelBusy", "ModelNotFound",
+    "ModelOnSeveralHosts",
     "NoModelAvailable", "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled",
     "PullFailed", "ServerError", "SettingsError", "SettingsProblem", "SubscriberOverflow",
     "UnhandledMessage", "UnknownCapability", "UnknownProfile",
@@ -260,6 +262,17 @@ class PromptTooLarge(OllmError):
             f"prompt of ~{prompt_tokens} tokens{output} does not fit '{model}' "
             f"(context window {context_window} tokens)"
         )
+
+
+class MemoryUnknown(OllmError):
+    """A memory estimate asked for a model whose server gave too few facts to size it
+    (``model_info`` without the layer and head counts, or no file size)."""
+
+    fact_names = ("model", "host", "reason")
+
+    def __init__(self, model: str, host: str | None, reason: str) -> None:
+        self.model, self.host, self.reason = model, host, reason
+        super().__init__(f"cannot estimate the memory of '{model}'{_at('on', host)}: {reason}")
 
 
 class ModelBusy(OllmError):

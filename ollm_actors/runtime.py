@@ -280,7 +280,7 @@ async def open_runtime(
                 name="limits",
                 restart=policy,
             )
-            limits = LimitsAPI(limits_ref, settings, hosts)
+            limits = LimitsAPI(limits_ref, settings, hosts, inventory=inventory)
         if "downloads" in started:
             from ollm_actors.downloads.actor import DownloadsActor
             from ollm_actors.downloads.api import DownloadsAPI

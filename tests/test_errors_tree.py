@@ -48,6 +48,7 @@ SAMPLES: dict[str, OllmError] = {
         errors.PullCancelled("m", "http://h"),
         errors.NoModelAvailable("code", ["tools"], [("m", "small")], ["n"]),
         errors.PromptTooLarge("m", 8, 9, 4),
+        errors.MemoryUnknown("m", "http://h", "no block_count"),
         errors.SettingsError([SettingsProblem("a.b", "env", "a number", "'x'", "a.c")]),
         errors.LimitsDataError("db.yaml", ["entry 1: bad"]),
         errors.UnknownProfile("p", ["q"], setting="model.routing.x", suggestions=["q"]),

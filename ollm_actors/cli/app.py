@@ -116,9 +116,9 @@ def _register_subcommands() -> None:
     from ollm_actors.cli.config_cmd import config_app
 
     app.add_typer(config_app, name="config", help="Show or check the settings.")
-    from ollm_actors.cli import limits_cmd, list_cmd, ps_cmd, show_cmd
+    from ollm_actors.cli import fit_cmd, limits_cmd, list_cmd, ps_cmd, show_cmd
 
-    for module in (list_cmd, ps_cmd, show_cmd, limits_cmd):
+    for module in (list_cmd, ps_cmd, show_cmd, limits_cmd, fit_cmd):
         module.register(app)
     from ollm_actors.cli import hosts_cmd, route_cmd
 

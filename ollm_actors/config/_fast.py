@@ -73,9 +73,14 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# Keywords that apply to objects only: they never reject a value of another type, and an
+# object value is never plainly valid here (it goes to jsonschema).
+_OBJECT_ONLY_KEYWORDS = frozenset({"properties", "additionalProperties", "required"})
+
+
 def plainly_valid(value: object, node: dict[str, Any]) -> bool:
     """True only when ``value`` certainly satisfies ``node`` (False means: ask jsonschema)."""
-    if not node.keys() <= _FAST_KEYWORDS:
+    if not node.keys() <= _FAST_KEYWORDS | _OBJECT_ONLY_KEYWORDS:
         return False
     kinds = json_types(node) if "type" in node else []
     if kinds:

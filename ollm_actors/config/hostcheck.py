@@ -1,5 +1,8 @@
 """Host strings in settings: checked by the one parser, kept as canonical URLs.
 
+A ``providers.ollama.hosts`` entry may also be a mapping ``{url, vram, ...}``: its ``url`` is
+checked the same way and its ``vram`` (``24GB``, ``24GiB`` or bytes) becomes bytes.
+
 Every source (files, ``OLLM_HOST``/``OLLAMA_HOST``/``OLLM_HOSTS``, ``--host``, overrides) may
 spell a host the way Ollama reads ``OLLAMA_HOST`` (``gpu-box``, ``:11500``,
 ``[::1]:11434``, ``https://h/prefix?token=x``). The schema only asks for text;
@@ -16,7 +19,7 @@ from typing import Any, Protocol
 from ollm_actors.config.layers import Layer, dotted
 from ollm_actors.errors import InvalidHost
 
-__all__ = ("HOST_EXPECTED", "AddProblem", "canonical_hosts")
+__all__ = ("HOST_EXPECTED", "VRAM_EXPECTED", "AddProblem", "canonical_hosts")
 
 
 class AddProblem(Protocol):
@@ -30,6 +33,33 @@ _HOST_PATHS = (("providers", "ollama", "hosts"), ("providers", "ollama", "host")
 HOST_EXPECTED = (
     "an Ollama host (gpu-box, gpu-box:11500, :11500, [::1]:11434, https://host[:port]/prefix)"
 )
+
+
+#: what a bad ``vram`` of a host entry says was expected
+VRAM_EXPECTED = "a size in bytes, or like 24GB (decimal) or 24GiB (binary)"
+
+
+def _capacity_vram(
+    layer: Layer,
+    entry: dict[str, Any],
+    path: tuple[str, ...],
+    bad_paths: set[tuple[str, ...]],
+    add: AddProblem,
+    failed: list[tuple[str, ...]] | None,
+) -> None:
+    """Turn the entry's ``vram`` into bytes in place, or report it with its path."""
+    from ollm_actors.vocab.memory_fit import parse_size
+
+    vram_path = (*path, "vram")
+    if "vram" not in entry or vram_path in bad_paths or entry["vram"] is None:
+        return
+    size = parse_size(entry["vram"])
+    if size is None:
+        if failed is not None:
+            failed.append(vram_path)
+        add(dotted(vram_path), layer.position(vram_path), VRAM_EXPECTED, repr(entry["vram"]))
+        return
+    entry["vram"] = size
 
 
 def _host_source(layer: Layer, path: tuple[str, ...], index: int | None, count: int) -> str:
@@ -69,7 +99,24 @@ def canonical_hosts(
         items = list(enumerate(node)) if isinstance(node, list) else [(None, node)]
         for index, value in items:
             path = base if index is None else (*base, str(index))
-            if not isinstance(value, str) or path in bad_paths:
+            if path in bad_paths:
+                continue
+            if isinstance(value, dict) and index is not None:
+                # A mapping entry: its url is a host string like any other, its vram a size.
+                _capacity_vram(layer, value, path, bad_paths, add, failed)
+                entry_path = (*path, "url")
+                url = value.get("url")
+                if not isinstance(url, str) or entry_path in bad_paths:
+                    continue
+                try:
+                    value["url"] = parse_host(url).secret_url
+                except InvalidHost as exc:
+                    if failed is not None:
+                        failed.append(entry_path)
+                    add(dotted(entry_path), layer.position(entry_path), HOST_EXPECTED,
+                        f"{exc.host} ({exc.reason})")
+                continue
+            if not isinstance(value, str):
                 continue
             seen = (layer.position(base), value)
             try:

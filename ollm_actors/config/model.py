@@ -16,6 +16,7 @@ import msgspec
 
 from ollm_actors.vocab.cooldown import CooldownRule
 from ollm_actors.vocab.entries import LimitsOverride
+from ollm_actors.vocab.memory_fit import HostCapacity
 from ollm_actors.vocab.profiles import RoutingProfile
 
 __all__ = (
@@ -27,6 +28,7 @@ __all__ = (
     "FrozenDict",
     "GenerationOptions",
     "HealthSettings",
+    "HostEntry",
     "InventorySettings",
     "LimitsSettings",
     "ModelRouting",
@@ -39,6 +41,7 @@ __all__ = (
     "RoutingSettings",
     "Settings",
     "Timeouts",
+    "host_url",
 )
 
 K = TypeVar("K")
@@ -209,15 +212,43 @@ class HealthSettings(_Section, frozen=True):
     slow: float = 1.0
 
 
+class HostEntry(_Section, frozen=True):
+    """A mapping entry of ``providers.ollama.hosts``: the host ``url`` and what its GPU can
+    hold, for memory fit. ``vram`` is in bytes (a ``"24GB"``/``"24GiB"`` text is turned into
+    bytes when settings load); the rest mirror the server's ``OLLAMA_NUM_PARALLEL``,
+    ``OLLAMA_KV_CACHE_TYPE`` and ``OLLAMA_FLASH_ATTENTION``. None: unknown, never guessed."""
+
+    url: str
+    vram: int | None = None
+    num_parallel: int | None = None
+    kv_cache_type: str | None = None
+    flash_attention: bool | None = None
+
+    def capacity(self) -> HostCapacity:
+        """The entry's capacity facts, for the memory rule."""
+        return HostCapacity(
+            vram=self.vram,
+            num_parallel=self.num_parallel,
+            kv_cache_type=self.kv_cache_type,
+            flash_attention=self.flash_attention,
+        )
+
+
+def host_url(entry: str | HostEntry) -> str:
+    """The URL of a ``providers.ollama.hosts`` entry (a string or a :class:`HostEntry`)."""
+    return entry if isinstance(entry, str) else entry.url
+
+
 class OllamaProvider(_Section, frozen=True):
     """``providers.ollama``: server address(es), request options and network timeouts.
 
     ``host`` and ``hosts`` keep any userinfo and query as written (requests need them);
-    ``repr()`` (and so ``repr(settings)``) masks both.
+    ``repr()`` (and so ``repr(settings)``) masks both. A ``hosts`` entry is a host string or a
+    :class:`HostEntry` with the host's capacity; :meth:`Settings.hosts` gives the URLs alone.
     """
 
     host: str = "http://localhost:11434"
-    hosts: tuple[str, ...] = ()
+    hosts: tuple[str | HostEntry, ...] = ()
     options: OllamaOptions = OllamaOptions()
     timeouts: Timeouts = Timeouts()
     limits: WireLimits = WireLimits()
@@ -227,7 +258,7 @@ class OllamaProvider(_Section, frozen=True):
         # Settings end up in logs and tracebacks by way of repr; the URLs' secrets must not.
         from ollm_actors.vocab.hosts import redact_url
 
-        hosts = tuple(redact_url(host) for host in self.hosts)
+        hosts = tuple(redact_url(host_url(host)) for host in self.hosts)
         return (
             f"{type(self).__name__}(host={redact_url(self.host)!r}, hosts={hosts!r},"
             f" options={self.options!r}, timeouts={self.timeouts!r}, limits={self.limits!r},"
@@ -334,7 +365,12 @@ class Settings(_Section, frozen=True):
     def hosts(self) -> list[str]:
         """The Ollama servers to use: ``providers.ollama.hosts`` if given, else ``[host]``."""
         ollama = self.providers.ollama
-        return list(ollama.hosts) if ollama.hosts else [ollama.host]
+        return [host_url(h) for h in ollama.hosts] if ollama.hosts else [ollama.host]
+
+    def capacities(self) -> dict[str, HostCapacity]:
+        """The capacity of every host whose ``providers.ollama.hosts`` entry is a mapping,
+        by its URL (as :meth:`hosts` gives it); hosts given as strings are not in it."""
+        return {h.url: h.capacity() for h in self.providers.ollama.hosts if not isinstance(h, str)}
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain data with the YAML's camelCase keys (without ``sources``).

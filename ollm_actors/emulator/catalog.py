@@ -13,6 +13,8 @@ import hashlib
 
 import msgspec
 
+from ollm_actors.emulator.shapes import shape_info
+
 __all__ = (
     "CATALOG",
     "CatalogModel",
@@ -171,6 +173,7 @@ def model_info(model: CatalogModel) -> dict[str, object]:
         f"{arch}.embedding_length": model.embedding_length,
         "tokenizer.ggml.model": "gpt2" if arch != "nomic-bert" else "bert",
         "tokenizer.ggml.tokens": [],
+        **shape_info(model.name, model.weights_of, arch),
     }
 
 

@@ -23,6 +23,7 @@ from ollm_actors.emulator.catalog import (
 )
 from ollm_actors.emulator.faults import Fault
 from ollm_actors.emulator.names import parse_server_name
+from ollm_actors.emulator.shapes import loaded_size
 from ollm_actors.errors import ModelNotFound
 
 __all__ = ("DEFAULT_INSTALLED", "EmulatorState", "InstalledModel", "LoadedModel")
@@ -32,8 +33,6 @@ DEFAULT_INSTALLED: tuple[str, ...] = ("llama3.1:8b", "phi3:mini", "nomic-embed-t
 
 #: ``expires_at`` Ollama reports for a model kept loaded forever (negative keep_alive).
 _FOREVER = datetime(2318, 1, 1, tzinfo=UTC)
-#: Bytes of KV cache per token of context, for the memory figure ``/api/ps`` shows.
-_KV_BYTES_PER_TOKEN = 131_072
 _TICK = timedelta(microseconds=1)
 
 
@@ -247,7 +246,11 @@ class EmulatorState:
         entry = self.find_installed(name)
         if entry is None:
             raise ModelNotFound(name, None)
-        size = entry.model.size + context_length * _KV_BYTES_PER_TOKEN
+        model = entry.model
+        size = loaded_size(
+            model.name, model.weights_of, model.architecture, model.size,
+            model.embedding_length, context_length,
+        )
         expires = _FOREVER if keep_alive < 0 else self.clock() + timedelta(seconds=keep_alive)
         loaded = LoadedModel(
             name=entry.name,

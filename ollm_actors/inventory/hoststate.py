@@ -21,6 +21,7 @@ from ollm_actors.inventory.types import (
 )
 from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse
 from ollm_actors.vocab.cooldown import CooldownState, in_cooldown
+from ollm_actors.vocab.ggml_sizes import summarise_tensors
 from ollm_actors.vocab.names import model_key
 
 __all__ = (
@@ -90,6 +91,7 @@ def details_from_show(show: ShowResponse, *, name: str, host: str, digest: str) 
         license=show.license,
         modified_at=show.modified_at,
         model_info=info,
+        tensors=summarise_tensors(show.tensors) if show.tensors else None,
     )
 
 

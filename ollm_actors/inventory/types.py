@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from ollm_actors.vocab.ggml_sizes import TensorBytes
+
 __all__ = (
     "CacheUnwritable",
     "CacheWritable",
@@ -128,7 +130,8 @@ class ModelDetails(msgspec.Struct, frozen=True, kw_only=True):
 
     ``context_length`` is the trained window ``<arch>.context_length``; ``capabilities`` the
     server's list (None from servers that send none); ``model_info`` is the GGUF metadata
-    without its large arrays.
+    without its large arrays; ``tensors`` the weights by part when the server listed its
+    tensors (for the memory estimate; None otherwise).
     """
 
     name: str
@@ -148,6 +151,7 @@ class ModelDetails(msgspec.Struct, frozen=True, kw_only=True):
     modified_at: str | None
     model_info: dict[str, Any] = msgspec.field(default_factory=dict)
     stale: bool = False
+    tensors: TensorBytes | None = None
 
 
 class ModelStatus(msgspec.Struct, frozen=True, kw_only=True):

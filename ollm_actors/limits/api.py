@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -16,6 +16,10 @@ from ollm_actors.limits.messages import LookupLimits
 from ollm_actors.limits.resolve import ModelLimits
 from ollm_actors.ollama.pool import HostPool
 
+if TYPE_CHECKING:
+    from ollm_actors.inventory.api import InventoryAPI
+    from ollm_actors.limits.memory_api import CorrectionBook, ModelMemory
+
 __all__ = ("LimitsAPI",)
 
 #: show requests a :meth:`LimitsAPI.lookup_many` keeps in flight at once
@@ -26,11 +30,19 @@ class LimitsAPI:
     """Limits lookups and budgets, answered by the limits actor."""
 
     def __init__(
-        self, ref: ActorRef[Any], settings: Settings, hosts: HostPool | None = None
+        self,
+        ref: ActorRef[Any],
+        settings: Settings,
+        hosts: HostPool | None = None,
+        inventory: InventoryAPI | None = None,
+        corrections: CorrectionBook | None = None,
     ) -> None:
         """``settings`` gives the budget's ``options.maxTokens`` and
         ``providers.ollama.options.numCtx``; with ``hosts``, a ``host`` the settings do not
-        name is attached for the call."""
+        name is attached for the call; ``inventory`` supplies the facts of :meth:`memory`
+        and ``corrections`` keeps what it learns from ``/api/ps``."""
+        self._inventory = inventory
+        self._corrections = corrections
         self._ref = ref
         self._hosts = hosts
         self._settings = settings
@@ -87,6 +99,63 @@ class LimitsAPI:
             for name, limits in (await self.lookup_many(names, host)).items():
                 found[host, name] = limits
         return found
+
+    def _memory_service(self) -> Any:
+        from ollm_actors.errors import ActorUnavailable
+        from ollm_actors.limits.memory_api import CorrectionBook, MemoryService
+
+        if self._inventory is None:
+            raise ActorUnavailable("inventory", "memory estimates need the inventory")
+        if self._corrections is None:
+            self._corrections = CorrectionBook()
+        return MemoryService(self._settings, self._inventory, self._corrections)
+
+    async def memory(
+        self,
+        name: str,
+        *,
+        num_ctx: int | None = None,
+        parallel: int | None = None,
+        kv_type: str | None = None,
+        host: str | None = None,
+        vram: int | None = None,
+    ) -> ModelMemory:
+        """The memory ``name`` takes loaded with ``num_ctx`` (default: the effective context,
+        see :func:`~ollm_actors.limits.memory_api.effective_num_ctx`), ``parallel`` slots and
+        a ``kv_type`` (``f16`` | ``q8_0`` | ``q4_0``) cache — the host's settings
+        (``numParallel``, ``kvCacheType``) when not given, else 1 and f16 — as a typed
+        breakdown (weights, KV cache, graph, overhead, total; bytes), with the fit on every
+        host of known capacity (and on ``vram`` bytes when given). A correction learned from
+        ``/api/ps`` is applied. Raises ``MemoryUnknown`` when the server's facts cannot size
+        it, ``ValueError`` for a bad ``kv_type`` or count, and what :meth:`lookup` raises."""
+        if host is not None and self._hosts is not None:
+            host = await self._hosts.attach(host)
+        service = self._memory_service()
+        answer: ModelMemory = await service.memory(
+            name, num_ctx=num_ctx, parallel=parallel, kv_type=kv_type, host=host, vram=vram
+        )
+        return answer
+
+    async def max_context(
+        self,
+        name: str,
+        host: str | None = None,
+        *,
+        parallel: int | None = None,
+        kv_type: str | None = None,
+        vram: int | None = None,
+    ) -> int | None:
+        """The largest ``num_ctx`` (a multiple of 1,024, at most the model's window) at which
+        ``name`` fits whole in ``host``'s VRAM (``vram`` bytes when given, else the host's
+        ``vram`` setting); None when not even 1,024 fits or the capacity is unknown."""
+        memory = await self.memory(
+            name, parallel=parallel, kv_type=kv_type, host=host, vram=vram
+        )
+        wanted = "--vram" if vram is not None else memory.host
+        for fit in memory.hosts:
+            if fit.host == wanted:
+                return fit.max_context
+        return None
 
     async def budget(
         self,
