@@ -90,6 +90,8 @@ def details_from_show(show: ShowResponse, *, name: str, host: str, digest: str) 
         license=show.license,
         modified_at=show.modified_at,
         model_info=info,
+        modelfile=show.modelfile,
+        system=show.system,
     )
 
 
