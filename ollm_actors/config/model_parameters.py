@@ -47,7 +47,8 @@ def parameter_names() -> tuple[str, ...]:
 
 
 def _unknown(name: str) -> BadModelParameter:
-    return BadModelParameter(name, _NOT_AN_OPTION, suggestions=close_matches(name, parameter_names()))
+    close = close_matches(name, parameter_names())
+    return BadModelParameter(name, _NOT_AN_OPTION, suggestions=close)
 
 
 _EXPECTED = {int: "a whole number", float: "a number", tuple: "a string or a list of strings"}
