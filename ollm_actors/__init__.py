@@ -46,6 +46,9 @@ if TYPE_CHECKING:
         AskTimeout as AskTimeout,
     )
     from ollm_actors.errors import (
+        BadModelParameter as BadModelParameter,
+    )
+    from ollm_actors.errors import (
         HostUnreachable as HostUnreachable,
     )
     from ollm_actors.errors import (
@@ -71,6 +74,12 @@ if TYPE_CHECKING:
     )
     from ollm_actors.errors import (
         OllmError as OllmError,
+    )
+    from ollm_actors.errors import (
+        OperationCancelled as OperationCancelled,
+    )
+    from ollm_actors.errors import (
+        OperationFailed as OperationFailed,
     )
     from ollm_actors.errors import (
         PromptTooLarge as PromptTooLarge,
@@ -192,6 +201,9 @@ _EXPORTS: dict[str, str] = {
     "ModelOnSeveralHosts": "ollm_actors.errors",
     "NoModelAvailable": "ollm_actors.errors",
     "OllmError": "ollm_actors.errors",
+    "OperationFailed": "ollm_actors.errors",
+    "OperationCancelled": "ollm_actors.errors",
+    "BadModelParameter": "ollm_actors.errors",
     "PromptTooLarge": "ollm_actors.errors",
     "ProtocolError": "ollm_actors.errors",
     "PullCancelled": "ollm_actors.errors",

@@ -16,6 +16,9 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── ModelOnSeveralHosts   one model asked for, several hosts have it (model, hosts)
     ├── PullFailed            the server's error, or retries ran out     (model, host, reason)
     ├── PullCancelled         cancelled before it finished               (model, host)
+    ├── OperationFailed       an error line amid a create/push stream    (operation, model, host)
+    ├── OperationCancelled    a push/create/update cancelled midway      (operation, model, host)
+    ├── BadModelParameter     a Modelfile parameter Ollama would refuse  (parameter, reason, value)
     ├── NoModelAvailable      nothing fits a profile, fallbacks included (profile, rejected)
     ├── PromptTooLarge        a prompt no window can hold                (model, prompt_tokens)
     ├── MemoryUnknown         no facts to size a model in memory by      (model, host, reason)
@@ -37,10 +40,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 __all__ = (
-    "ActorCrashed", "ActorUnavailable", "AskTimeout", "HostUnreachable", "InboxFull", "InvalidHost",
-    "InvalidModelName", "LimitsDataError", "MemoryUnknown", "ModelBusy", "ModelNotFound",
-    "ModelOnSeveralHosts",
-    "NoModelAvailable", "OllmError", "PromptTooLarge", "ProtocolError", "PullCancelled",
+    "ActorCrashed", "ActorUnavailable", "AskTimeout", "BadModelParameter", "HostUnreachable",
+    "InboxFull", "InvalidHost", "InvalidModelName", "LimitsDataError", "MemoryUnknown",
+    "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts", "NoModelAvailable", "OllmError",
+    "OperationCancelled", "OperationFailed", "PromptTooLarge", "ProtocolError", "PullCancelled",
     "PullFailed", "ServerError", "SettingsError", "SettingsProblem", "SubscriberOverflow",
     "UnhandledMessage", "UnknownCapability", "UnknownProfile",
 )
@@ -158,6 +161,46 @@ class PullCancelled(OllmError):
     def __init__(self, model: str, host: str | None) -> None:
         self.model, self.host = model, host
         super().__init__(f"pull of '{model}'{_at('from', host)} was cancelled")
+
+
+class OperationFailed(OllmError):
+    """A create or push the server began (HTTP 200), then ended with an error line: the
+    server's own words are ``reason``; ``operation`` is ``create`` or ``push``."""
+
+    fact_names = ("operation", "model", "host", "reason")
+
+    def __init__(self, operation: str, model: str, host: str | None, reason: str) -> None:
+        self.operation, self.model, self.host, self.reason = operation, model, host, reason
+        super().__init__(f"{operation} of '{model}'{_at('on', host)} failed: {reason}")
+
+
+class OperationCancelled(OllmError):
+    """A push, create or update that was cancelled before it finished."""
+
+    fact_names = ("operation", "model", "host")
+
+    def __init__(self, operation: str, model: str, host: str | None) -> None:
+        self.operation, self.model, self.host = operation, model, host
+        super().__init__(f"{operation} of '{model}'{_at('on', host)} was cancelled")
+
+
+class BadModelParameter(OllmError):
+    """A model parameter (``ollm create --param``, ``create_model(parameters=)``) that is not
+    one of Ollama's options, or whose value has the wrong type; raised before any request.
+    ``suggestions`` are close option names."""
+
+    fact_names = ("parameter", "reason", "value", "suggestions")
+
+    def __init__(
+        self, parameter: str, reason: str, value: str | None = None,
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.parameter, self.reason, self.value = parameter, reason, value
+        self.suggestions = tuple(suggestions)
+        got = f", got {value}" if value is not None else ""
+        super().__init__(
+            f"model parameter '{parameter}': {reason}{got}{_did_you_mean(self.suggestions)}"
+        )
 
 
 class ProtocolError(OllmError):

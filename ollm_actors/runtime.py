@@ -22,6 +22,7 @@ from ollm_actors.actors.bus import EventBus
 from ollm_actors.actors.cell import ActorStatistics
 from ollm_actors.actors.supervision import ActorSystem, RestartPolicy
 from ollm_actors.config.model import Settings
+from ollm_actors.downloads.lifecycle_api import LifecycleMixin
 from ollm_actors.errors import ActorUnavailable
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.inventory.hosts_api import HostsAPI
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from ollm_actors.downloads.api import DownloadsAPI
     from ollm_actors.downloads.handle import PullHandle
     from ollm_actors.downloads.result import PullResult
-    from ollm_actors.inventory.types import LoadedModel, ModelDetails, ModelInfo, ModelStatus
+    from ollm_actors.inventory.types import ModelDetails, ModelInfo, ModelStatus
     from ollm_actors.limits.api import LimitsAPI
     from ollm_actors.routing.api import RouterAPI
 
@@ -85,14 +86,24 @@ def _started(api: _API | None, name: str) -> _API:
     return api
 
 
-class ModelsAPI:
+class ModelsAPI(LifecycleMixin):
     """``rt.models``, the seed's ModelManagementService: list, show and status are the
     inventory's; pull and delete are the downloads actor's (``ActorUnavailable`` when the
-    runtime was opened without it)."""
+    runtime was opened without it); copy, create, load, stop, push and update are the
+    lifecycle calls (:class:`~ollm_actors.downloads.lifecycle_api.LifecycleMixin`)."""
 
-    def __init__(self, inventory: InventoryAPI | None, downloads: DownloadsAPI | None) -> None:
+    def __init__(
+        self,
+        inventory: InventoryAPI | None,
+        downloads: DownloadsAPI | None,
+        *,
+        pool: HostPool,
+        bus: EventBus,
+        clock: Callable[[], float],
+    ) -> None:
         self._inventory = inventory
         self._downloads = downloads
+        self._pool, self._bus, self._clock = pool, bus, clock
 
     @property
     def inventory(self) -> InventoryAPI:
@@ -105,10 +116,6 @@ class ModelsAPI:
     async def list_models(self, host: str | None = None, refresh: bool = False) -> list[ModelInfo]:
         """Models on every online or cached host (or on ``host``); see InventoryAPI."""
         return await self.inventory.list_models(host, refresh)
-
-    async def list_loaded(self, host: str | None = None) -> list[LoadedModel]:
-        """Models loaded in memory (``/api/ps``); see InventoryAPI."""
-        return await self.inventory.list_loaded(host)
 
     async def show_model(self, name: str, host: str | None = None) -> ModelDetails:
         """The server's facts about a model (fetched once per digest, then cached)."""
@@ -319,7 +326,7 @@ async def open_runtime(
             events=bus,
             hosts=hosts,
             system=system,
-            models=ModelsAPI(inventory, downloads),
+            models=ModelsAPI(inventory, downloads, pool=hosts, bus=bus, clock=now),
             limits=limits,
             router=router,
             actors=started,

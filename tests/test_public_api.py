@@ -9,12 +9,14 @@ import ollm_actors
 
 # The public API as the README documents it: adding a name is a decision, not an accident.
 DOCUMENTED = {
-    "ActorUnavailable", "AskTimeout", "Capabilities", "DownloadsAPI", "Event", "EventBus",
+    "ActorUnavailable", "AskTimeout", "BadModelParameter", "Capabilities", "DownloadsAPI",
+    "Event", "EventBus",
     "HostStatus", "HostsAPI", "HostUnreachable", "InvalidHost", "InvalidModelName", "InventoryAPI",
     "LimitsAPI", "LimitsDataError", "LoadedModel", "ModelBusy", "ModelDeleted",
     "ModelDetails", "ModelInfo", "ModelLimits", "ModelNotFound", "ModelOnSeveralHosts",
     "ModelStatus", "ModelsAPI",
-    "NoModelAvailable", "OllamaClient", "OllmError", "PromptTooLarge", "ProtocolError",
+    "NoModelAvailable", "OllamaClient", "OllmError", "OperationCancelled",
+    "OperationFailed", "PromptTooLarge", "ProtocolError",
     "PullCancelled", "PullEvent", "PullFailed", "PullHandle", "PullProgress", "PullResult",
     "RouteDecision", "RouterAPI", "RoutingProfile", "Runtime", "ServerError", "Settings",
     "SettingsError", "TokenBudget", "UnknownCapability", "UnknownProfile", "__version__",

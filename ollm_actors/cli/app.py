@@ -131,6 +131,27 @@ def _register_subcommands() -> None:
     from ollm_actors.cli import demo_cmd
 
     demo_cmd.register(app)
+    from ollm_actors.cli import create_cmd, lifecycle_cmd, transfer_cmds
+
+    for module in (lifecycle_cmd, create_cmd, transfer_cmds):
+        module.register(app)
+    _global_options_in_every_help()
+
+
+#: shown under every command's --help: typer prints only a command's own options there
+_GLOBAL_HELP = (
+    "Global options (before or after the command): --host URL (repeatable), --config FILE, "
+    "--json, -v/--verbose, --model NAME, --profile NAME, --temperature T, --max-tokens N, "
+    "--context-size N, --top-p P, --provider NAME; see `ollm --help`."
+)
+
+
+def _global_options_in_every_help() -> None:
+    for command in app.registered_commands:
+        if not command.hidden:
+            command.epilog = _GLOBAL_HELP
+    for group in app.registered_groups:
+        group.epilog = _GLOBAL_HELP
 
 
 _register_subcommands()

@@ -1,15 +1,18 @@
 """Exit codes of `ollm`: 0 success, 1 a failure, 2 bad input (usage, names, settings, data),
-130 cancelled (Ctrl-C, or a pull cancelled). The errors themselves know nothing of them."""
+130 cancelled (Ctrl-C, or a pull, push or update cancelled). The errors themselves know
+nothing of them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from ollm_actors.errors import (
+    BadModelParameter,
     InvalidHost,
     InvalidModelName,
     LimitsDataError,
     OllmError,
+    OperationCancelled,
     PullCancelled,
     SettingsError,
     UnknownCapability,
@@ -23,6 +26,7 @@ BAD_INPUT = 2
 CANCELLED = 130
 
 _BAD_INPUT = (
+    BadModelParameter,
     InvalidHost,
     InvalidModelName,
     LimitsDataError,
@@ -34,7 +38,7 @@ _BAD_INPUT = (
 
 def exit_code(error: OllmError) -> int:
     """The exit code a command ends with when ``error`` ends it."""
-    if isinstance(error, PullCancelled):
+    if isinstance(error, PullCancelled | OperationCancelled):
         return CANCELLED
     if isinstance(error, _BAD_INPUT):
         return BAD_INPUT

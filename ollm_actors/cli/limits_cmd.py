@@ -40,6 +40,8 @@ def limits_json(limits: ModelLimits, host: str | None = None) -> dict[str, Any]:
         "host": host,
         "context_window": limits.context_window,
         "max_output_tokens": limits.max_output_tokens,
+        "default_context": limits.default_context,
+        "default_context_source": limits.default_context_source,
         "capabilities": capabilities_json(limits),
         "matched_pattern": limits.matched_pattern,
         "source": limits.source,
@@ -62,6 +64,9 @@ def limits_lines(limits: ModelLimits, host: str | None = None) -> list[str]:
     pattern = limits.matched_pattern or "none"
     rows = [
         ("context window", f"{limits.context_window} tokens", _from(sources.context_window)),
+        ("default context", f"{limits.default_context} tokens",
+         "from its Modelfile (PARAMETER num_ctx)"
+         if limits.default_context_source == "modelfile" else "from the server default"),
         ("max output", f"{limits.max_output_tokens} tokens", _from(sources.max_output_tokens)),
         ("capabilities", caps, _from(sources.capabilities)),
         ("family", limits.family, _from(sources.family)),

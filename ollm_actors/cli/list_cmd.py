@@ -135,3 +135,6 @@ def register(app: typer.Typer) -> None:
             state.print_json({"hosts": snapshot.hosts, "models": models})
             return
         typer.echo(models_table(models, limits))
+
+    # `ollm ls`, as `ollama ls`: the same command under a second name.
+    app.command("ls", help="Alias of `list`.")(list_command)

@@ -79,6 +79,29 @@ def render_decision(decision: RouteDecision, *, verbose: bool) -> str:
     return "\n".join(lines)
 
 
+async def _with_default_context(
+    rt: Any, decision: RouteDecision, prompt_tokens: int
+) -> RouteDecision:
+    """``decision`` with one more reason when the prompt fits the chosen model's window but
+    not the context it loads with by default: the ``num_ctx`` to send, and the fix."""
+    import msgspec
+
+    from ollm_actors.errors import OllmError
+
+    if not prompt_tokens:
+        return decision
+    try:
+        budget = await rt.limits.budget(
+            decision.model, prompt_tokens=prompt_tokens, host=decision.host
+        )
+    except OllmError:
+        return decision  # the decision's own reasons already say how the prompt fits
+    if budget.default_context_note is None:
+        return decision
+    reasons = (*decision.reasons, budget.default_context_note)
+    return msgspec.structs.replace(decision, reasons=reasons)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``route`` to ``app``."""
 
@@ -119,7 +142,7 @@ def register(app: typer.Typer) -> None:
                 decision = await rt.router.select_model(
                     wanted, prompt_tokens=prompt_tokens, require=extra
                 )
-            return decision
+            return await _with_default_context(rt, decision, prompt_tokens)
 
         from ollm_actors.cli.run import run_with_runtime
 

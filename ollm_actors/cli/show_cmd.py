@@ -49,10 +49,26 @@ def show_json(
         "server_capabilities": details.capabilities,
         "format": details.format,
         "parameters": details.parameters,
+        "default_context": limits.default_context,
+        "default_context_source": limits.default_context_source,
+        "modelfile": details.modelfile,
+        "template": details.template,
+        "system": details.system,
         "license": details.license,
         "modified_at": details.modified_at,
         "stale": details.stale,
     }
+
+
+def _default_from(limits: ModelLimits) -> str:
+    """Where the default context comes from, in words."""
+    if limits.default_context_source == "modelfile":
+        return "its Modelfile, PARAMETER num_ctx"
+    return "the server default: its Modelfile sets no num_ctx"
+
+
+#: ``ollm show NAME --<part>``: the ModelDetails attribute each option prints alone
+PARTS = ("modelfile", "parameters", "template", "system", "license")
 
 
 def _section(title: str, rows: list[tuple[str, str]]) -> list[str]:
@@ -80,6 +96,7 @@ def show_text(details: ModelDetails, limits: ModelLimits, profiles: list[str]) -
     caps = sorted(limits.capabilities.names())
     limit_rows = [
         ("context window", f"{limits.context_window} (from {limits.sources.context_window})"),
+        ("default context", f"{limits.default_context} (from {_default_from(limits)})"),
         ("max output", f"{limits.max_output_tokens} (from {limits.sources.max_output_tokens})"),
         ("source", limits.source),
         ("matched pattern", limits.matched_pattern or "none"),
@@ -120,11 +137,37 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         name: Annotated[str, typer.Argument(help="Model name, e.g. llama3.1:8b.")],
         on: OnOption = None,
+        modelfile: Annotated[
+            bool, typer.Option("--modelfile", help="Print the Modelfile alone.")
+        ] = False,
+        parameters: Annotated[
+            bool, typer.Option("--parameters", help="Print the parameters alone.")
+        ] = False,
+        template: Annotated[
+            bool, typer.Option("--template", help="Print the template alone.")
+        ] = False,
+        system: Annotated[
+            bool, typer.Option("--system", help="Print the system prompt alone.")
+        ] = False,
+        license_: Annotated[
+            bool, typer.Option("--license", help="Print the license alone.")
+        ] = False,
     ) -> None:
         """Server facts, resolved limits, capabilities and the routing profiles it suits, on
-        every host that has the model (--on HOST: on that one)."""
+        every host that has the model (--on HOST: on that one); --modelfile, --parameters,
+        --template, --system or --license print that part alone, like `ollama show`."""
         state: CliState = ctx.find_root().obj
         host = checked_on(state, on)
+        chosen = [
+            part for part, wanted in zip(
+                PARTS, (modelfile, parameters, template, system, license_), strict=True
+            ) if wanted
+        ]
+        if len(chosen) > 1:
+            raise typer.BadParameter(
+                "give one of --modelfile, --parameters, --template, --system, --license",
+                param_hint="--" + chosen[1],
+            )
 
         async def body(rt: Runtime) -> list[tuple[Any, Any, list[str]]]:
             from ollm_actors.cli.on_host import each_host, holders
@@ -152,6 +195,24 @@ def register(app: typer.Typer) -> None:
                 state.warn(
                     f"{details.host} is offline; showing the facts cached for {details.name}"
                 )
+        if chosen:
+            part = chosen[0]
+            if state.json:
+                from ollm_actors.cli.on_host import per_host_json
+
+                state.print_json(per_host_json([
+                    {"name": d.name, "host": d.host, part: getattr(d, part)}
+                    for d, _, _ in answers
+                ]))
+                return
+            # The part line by line as the server gave it, each made safe for a terminal;
+            # one host's after another's under a header when several have the model.
+            for details, _, _ in answers:
+                if len(answers) > 1:
+                    typer.echo(f"# {safe_line(details.name)} on {safe_line(details.host)}")
+                text = getattr(details, part).rstrip("\n")
+                typer.echo("\n".join(safe_line(line) for line in text.split("\n")))
+            return
         if state.json:
             from ollm_actors.cli.on_host import per_host_json
 

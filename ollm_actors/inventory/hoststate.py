@@ -92,6 +92,8 @@ def details_from_show(show: ShowResponse, *, name: str, host: str, digest: str) 
         modified_at=show.modified_at,
         model_info=info,
         tensors=summarise_tensors(show.tensors) if show.tensors else None,
+        modelfile=show.modelfile,
+        system=show.system,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from ollm_actors.vocab.ggml_sizes import TensorBytes
+from ollm_actors.vocab.modelfile import ParameterValue, default_num_ctx, parse_parameters
 
 __all__ = (
     "CacheUnwritable",
@@ -152,6 +153,21 @@ class ModelDetails(msgspec.Struct, frozen=True, kw_only=True):
     model_info: dict[str, Any] = msgspec.field(default_factory=dict)
     stale: bool = False
     tensors: TensorBytes | None = None
+    #: the whole Modelfile and the system prompt (empty when the server sent none; a cache
+    #: written before these fields existed reads as empty too)
+    modelfile: str = ""
+    system: str = ""
+
+    @property
+    def parameter_values(self) -> dict[str, ParameterValue]:
+        """``parameters`` parsed: numbers as numbers, ``stop`` as a list of strings."""
+        return parse_parameters(self.parameters)
+
+    @property
+    def default_num_ctx(self) -> int | None:
+        """The context the model loads with unless a request says otherwise: its Modelfile's
+        ``PARAMETER num_ctx``; None when it sets none (the server's default applies)."""
+        return default_num_ctx(self.parameters)
 
 
 class ModelStatus(msgspec.Struct, frozen=True, kw_only=True):

@@ -150,12 +150,19 @@ class LimitsActor(Actor[LimitsMessage]):
                     capabilities=details.capabilities,
                 ),
             )
-        return resolve_limits(
+        limits = resolve_limits(
             name,
             database=self._db,
             overrides=self._overrides,
             server=facts,
             family=details.family or None,
+        )
+        own = details.default_num_ctx
+        if own is None:
+            return limits
+        # The Modelfile's num_ctx is what a request without options gets: a limit fact.
+        return msgspec.structs.replace(
+            limits, default_context=own, default_context_source="modelfile"
         )
 
     @handler

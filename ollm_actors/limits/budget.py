@@ -20,6 +20,12 @@ Rules of :func:`compute_budget`:
   multiple of :data:`NUM_CTX_STEP` and capped at the effective context, so
   ``prompt + num_predict <= num_ctx <= effective context`` always holds. A coarse step keeps the
   number of distinct ``num_ctx`` values small: every change makes Ollama reload the model.
+* the *default context* is what the model loads with when a request sends no ``num_ctx``
+  (its Modelfile's ``PARAMETER num_ctx``, else the server's default). A prompt that fits
+  the window but not that default is cut by a client that sends no options:
+  ``fits_default`` is false, ``default_context_note`` names the ``num_ctx`` to send, and
+  ``fix`` is the command that makes a model which loads with enough context
+  (``ollm create NAME-8k --from NAME --num-ctx 8192``).
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ __all__ = (
     "TokenBudget",
     "compute_budget",
     "compute_budget_for_prompt",
+    "derived_name",
+    "suggested_num_ctx",
 )
 
 NUM_CTX_STEP = 1024
@@ -72,6 +80,58 @@ class TokenBudget(msgspec.Struct, frozen=True, kw_only=True):
     max_output: int
     options: RequestOptions
     notes: tuple[str, ...] = ()
+    #: the context a request without ``num_ctx`` gets, and where that figure comes from
+    default_context: int | None = None
+    default_context_source: str | None = None
+    #: False when the prompt (and its reserve) fits the window but not the default context
+    fits_default: bool = True
+    #: when ``fits_default`` is false: what happens, the ``num_ctx`` to send, and ``fix``,
+    #: the command that makes a model loading with enough context (apart from ``notes``,
+    #: which explain the budget's own clamps)
+    default_context_note: str | None = None
+    fix: str | None = None
+
+
+def derived_name(model: str, num_ctx: int) -> str:
+    """The name of ``model``'s derivative with ``num_ctx`` of context: ``llama3.2-8k``, or
+    ``llama3.1:8b-32k`` for a model with a tag of its own."""
+    size = f"{num_ctx // 1024}k" if num_ctx % 1024 == 0 else str(num_ctx)
+    base, _, tag = model.partition(":")
+    return f"{base}-{size}" if tag in ("", "latest") else f"{base}:{tag}-{size}"
+
+
+def suggested_num_ctx(needed: int, window: int) -> int:
+    """The power of two (at least 2048) that holds ``needed`` tokens, capped at the window."""
+    size = 2048
+    while size < needed:
+        size *= 2
+    return min(size, window)
+
+
+def _with_default_context(budget: TokenBudget, limits: ModelLimits, needed: int) -> TokenBudget:
+    default = limits.default_context
+    source = limits.default_context_source
+    where = "its Modelfile's PARAMETER num_ctx" if source == "modelfile" else "the server default"
+    if needed <= default or not budget.fits:
+        return msgspec.structs.replace(
+            budget, default_context=default, default_context_source=source
+        )
+    size = suggested_num_ctx(needed, limits.context_window)
+    fix = f"ollm create {derived_name(limits.model, size)} --from {limits.model} --num-ctx {size}"
+    note = (
+        f"the prompt fits the window of {limits.context_window} but not the model's default "
+        f"context of {default} ({where}): a request without options is cut; send "
+        f"num_ctx {budget.options.num_ctx} in its options, or make a model that loads with "
+        f"enough: {fix}"
+    )
+    return msgspec.structs.replace(
+        budget,
+        default_context=default,
+        default_context_source=source,
+        fits_default=False,
+        fix=fix,
+        default_context_note=note,
+    )
 
 
 def _round_up(value: int, step: int) -> int:
@@ -162,7 +222,7 @@ def compute_budget(
             output = max(1, output)
 
     send_ctx = min(effective, max(NUM_CTX_STEP, _round_up(prompt_tokens + output, NUM_CTX_STEP)))
-    return TokenBudget(
+    budget = TokenBudget(
         model=limits.model,
         context_window=window,
         effective_context=effective,
@@ -173,6 +233,7 @@ def compute_budget(
         options=RequestOptions(num_ctx=send_ctx, num_predict=output),
         notes=tuple(notes),
     )
+    return _with_default_context(budget, limits, needed)
 
 
 def compute_budget_for_prompt(

@@ -44,6 +44,7 @@ from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.entries import Capabilities, LimitsOverride, ModelEntry
 from ollm_actors.vocab.family_defaults import SAFE_DEFAULT, FamilyDefault, family_default
 from ollm_actors.vocab.fit import misfit, need_for
+from ollm_actors.vocab.modelfile import SERVER_DEFAULT_NUM_CTX, DefaultContextSource
 from ollm_actors.vocab.names import parse_model_name
 from ollm_actors.vocab.patterns import compile_pattern
 
@@ -115,6 +116,10 @@ class ModelLimits(msgspec.Struct, frozen=True, kw_only=True):
     database_pattern: str | None = None
     override_pattern: str | None = None
     digest: str | None = None
+    #: the context the model loads with when a request sends no ``num_ctx``: its Modelfile's
+    #: ``PARAMETER num_ctx`` (``modelfile``), else the server's default (``server default``)
+    default_context: int = SERVER_DEFAULT_NUM_CTX
+    default_context_source: DefaultContextSource = "server default"
 
 
 def _positive_int(value: Any) -> int | None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import anyio
 
-from ollm_actors.errors import ModelNotFound, OllmError, ProtocolError, ServerError
+from ollm_actors.errors import ModelNotFound, OllmError, OperationFailed, ProtocolError
 from ollm_actors.ollama._bounds import RawStream, read_body, size_text
 from ollm_actors.ollama._errors import HTTPX_ERRORS
 from ollm_actors.ollama._pull_lines import snippet
@@ -81,8 +81,8 @@ def create(
     Both names are validated first (InvalidModelName). Entering sends the request and raises
     ServerError (a 400 for a name or template the server refuses) or HostUnreachable.
     Iterating raises ModelNotFound when the base is neither installed nor in the registry,
-    ServerError (status 200) for the server's other error lines, and what StatusLines
-    raises.
+    OperationFailed for the server's other error lines (the server's words as its reason),
+    and what StatusLines raises.
     """
     model = parse_model_name(name).display
     base = parse_model_name(from_).display
@@ -98,7 +98,7 @@ def create(
     def failed(text: str, previous: str) -> OllmError:
         if _NOT_IN_REGISTRY in text and previous == "pulling manifest":
             return ModelNotFound(base, client.display)
-        return _failed_line(client, "/api/create", text)
+        return OperationFailed("create", model, client.display, text)
 
     return _stream(client, "/api/create", encoder.encode(request), failed)
 
@@ -112,23 +112,18 @@ def push(
 
     The name is validated first (InvalidModelName). Entering raises ServerError or
     HostUnreachable; iterating raises ModelNotFound when the server does not have the model,
-    ServerError (status 200) for the server's other error lines (e.g. the registry refused),
-    and what StatusLines raises.
+    OperationFailed for the server's other error lines (e.g. the registry refused), and what
+    StatusLines raises.
     """
     model = parse_model_name(name).display
 
     def failed(text: str, previous: str) -> OllmError:
         if previous == _NO_MANIFEST:
             return ModelNotFound(model, client.display)
-        return _failed_line(client, "/api/push", text)
+        return OperationFailed("push", model, client.display, text)
 
     body = encoder.encode(PushRequest(model=model, stream=True, insecure=insecure))
     return _stream(client, "/api/push", body, failed)
-
-
-def _failed_line(client: OllamaClient, endpoint: str, text: str) -> ServerError:
-    # The server began answering (HTTP 200), then reported an error line: its status and text.
-    return ServerError(client.display, endpoint, 200, text)
 
 
 async def load(client: OllamaClient, name: str, keep_alive: object = None) -> LoadAnswer:

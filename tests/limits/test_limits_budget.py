@@ -234,6 +234,8 @@ def test_a_fitting_budget_reports_every_field() -> None:
         max_output=500,
         options=RequestOptions(num_ctx=2048, num_predict=500),
         notes=(),
+        default_context=4096,
+        default_context_source="server default",
     )
 
 

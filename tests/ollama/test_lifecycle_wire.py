@@ -13,6 +13,7 @@ from ollm_actors.errors import (
     HostUnreachable,
     InvalidModelName,
     ModelNotFound,
+    OperationFailed,
     ProtocolError,
     ServerError,
     SettingsError,
@@ -123,10 +124,10 @@ async def test_create_errors(client: OllamaClient, emulator: RunningEmulator) ->
         assert refused.value.status == 400 and "template error" in refused.value.body
         emulator.state.inject(Fault(kind="error_line", path="/api/create", after_lines=1,
                                     message="disk full"))
-        with pytest.raises(ServerError) as failed:
+        with pytest.raises(OperationFailed) as failed:
             await create_all(client, "x", from_="phi3:mini")
-    assert (failed.value.endpoint, failed.value.status, failed.value.body) == (
-        "/api/create", 200, "disk full"
+    assert (failed.value.operation, failed.value.model, failed.value.reason) == (
+        "create", "x:latest", "disk full"
     )
 
 
@@ -150,9 +151,9 @@ async def test_push_refused_by_the_registry(
     emulator.state.inject(
         Fault(kind="error_line", path="/api/push", after_lines=2, message="unauthorized")
     )
-    with anyio.fail_after(10), pytest.raises(ServerError) as refused:
+    with anyio.fail_after(10), pytest.raises(OperationFailed) as refused:
         await push_all(client, "phi3:mini")
-    assert (refused.value.endpoint, refused.value.body) == ("/api/push", "unauthorized")
+    assert (refused.value.operation, refused.value.reason) == ("push", "unauthorized")
     assert emulator.state.pushed == {}
 
 
