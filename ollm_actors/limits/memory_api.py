@@ -27,6 +27,7 @@ from ollm_actors.vocab.memory import (
     facts_from_model_info,
 )
 from ollm_actors.vocab.memory_fit import HostCapacity, Placement, max_context, place
+from ollm_actors.vocab.modelfile import SERVER_DEFAULT_NUM_CTX
 from ollm_actors.vocab.names import model_key
 
 if TYPE_CHECKING:
@@ -42,17 +43,24 @@ __all__ = (
 )
 
 #: ``num_ctx`` a server uses when none is sent (Ollama 0.6.6 – 0.15.3; capped at the window)
-SERVER_DEFAULT_NUM_CTX = 4096
 
 
 def effective_num_ctx(
-    settings: Settings, context_length: int | None, requested: int | None = None
+    settings: Settings,
+    context_length: int | None,
+    requested: int | None = None,
+    model_default: int | None = None,
 ) -> int:
-    """THE seam for the effective context: the ``num_ctx`` a request would be sent with —
-    ``requested``, else ``providers.ollama.options.numCtx``, else the server's default —
-    capped at the model's window. (The lifecycle work's effective-context fact, a model's
-    default ``num_ctx`` from its Modelfile, plugs in here.)"""
-    chosen = requested or settings.providers.ollama.options.num_ctx or SERVER_DEFAULT_NUM_CTX
+    """THE effective context: the ``num_ctx`` a request would be sent with — ``requested``,
+    else ``providers.ollama.options.numCtx`` (both sent as request options, which win in
+    Ollama), else the model's own default (its Modelfile's ``PARAMETER num_ctx``), else the
+    server's default — capped at the model's window."""
+    chosen = (
+        requested
+        or settings.providers.ollama.options.num_ctx
+        or model_default
+        or SERVER_DEFAULT_NUM_CTX
+    )
     return min(chosen, context_length) if context_length else chosen
 
 
@@ -166,7 +174,9 @@ class MemoryService:
             raise ValueError(f"kv_type must be one of {', '.join(KV_TYPES)}, got {kind!r}")
         kv: KvType = kind
         flash = capacity.flash_attention
-        ctx = effective_num_ctx(self._settings, facts.context_length, num_ctx)
+        ctx = effective_num_ctx(
+            self._settings, facts.context_length, num_ctx, details.default_num_ctx
+        )
         version = await self._version(where)
         loaded = await self._loaded()
         observed: LoadedModel | None = None

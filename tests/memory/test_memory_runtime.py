@@ -79,3 +79,21 @@ async def test_quantized_cache_follows_the_hosts_flash_attention(tmp_path: Path)
                 memory = await rt.limits.memory("llama3.1:8b", num_ctx=32768)
     assert memory.estimate.kv_type == "q8_0" and memory.estimate.kv_type_used == "f16"
     assert place(memory.estimate, 24 * 10**9).fits == memory.hosts[0].fits
+
+
+async def test_the_estimate_is_at_the_models_own_default_context(tmp_path: Path) -> None:
+    """A model whose Modelfile sets ``num_ctx 2048`` is sized at 2,048 tokens unless the
+    request or ``numCtx`` says otherwise (the effective context)."""
+    with anyio.fail_after(20):
+        async with emulators(EmulatorState.default()) as (host,):
+            settings = fleet_settings([host.url], tmp_path)
+            async with open_runtime(settings) as rt:
+                await rt.models.create_model(
+                    "llama3.1-2k", "llama3.1:8b", parameters={"num_ctx": 2048}
+                )
+                derived = await rt.limits.memory("llama3.1-2k")
+                base = await rt.limits.memory("llama3.1:8b")
+                asked = await rt.limits.memory("llama3.1-2k", num_ctx=8192)
+    assert derived.estimate.num_ctx == 2048
+    assert base.estimate.num_ctx == 4096  # no num_ctx in its Modelfile: the server default
+    assert asked.estimate.num_ctx == 8192
