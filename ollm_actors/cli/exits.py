@@ -14,6 +14,7 @@ from ollm_actors.errors import (
     SettingsError,
     UnknownCapability,
     UnknownProfile,
+    UsageError,
 )
 
 __all__ = ("BAD_INPUT", "CANCELLED", "FAILURE", "exit_code", "exit_code_of_many")
@@ -29,6 +30,7 @@ _BAD_INPUT = (
     SettingsError,
     UnknownCapability,
     UnknownProfile,
+    UsageError,
 )
 
 
