@@ -204,4 +204,7 @@ def register(app: typer.Typer) -> None:
         table = models_table(
             models, limits, show_host=len(snapshot.hosts) > 1, width=output_width(wide=wide)
         )
-        typer.echo(table)
+        from ollm_actors.cli.stdout import write_stdout
+
+        # Our writer, not typer.echo: a reader that left must end the command (exit 1).
+        write_stdout((table + "\n").encode())

@@ -134,9 +134,9 @@ def bug_report_place() -> str:
     except metadata.PackageNotFoundError:
         urls = []
     for entry in urls:
-        label, _, url = entry.partition(",")
+        label, _, url = str(entry).partition(",")
         if label.strip().lower() in ("issues", "bug tracker", "bugs") and url.strip():
-            return url.strip()
+            return str(url.strip())
     return "the ollm-actors issue tracker"
 
 

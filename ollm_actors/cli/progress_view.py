@@ -161,7 +161,9 @@ class _Frame:
         rows = self._view.rows
         if not rows:
             return
-        width = max(options.max_width, 20)
+        # Two cells spare: the terminal echoes ^C after the last row, and a row that filled
+        # the width would wrap and leave rich's redraw one line off (a stale frame behind).
+        width = max(options.max_width - _SPARE, 20)
         name_width = min(max(len(r.name) for r in rows), max(12, width // 3))
         # A long failure message must not squeeze every bar: it is cut instead.
         tail_width = min(max(len(tail_text(r)) for r in rows), 24)
@@ -174,6 +176,7 @@ class _Frame:
             yield Text(line, style=style, no_wrap=True, overflow="crop", end="\n")
 
 
+_SPARE = 3
 _STYLES = {"success": "green", "failed": "red", "cancelled": "yellow", "retrying": "yellow"}
 
 
