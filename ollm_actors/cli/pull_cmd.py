@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ollm_actors.cli.on_host import OnOption, checked_on
-from ollm_actors.cli.progress_view import JsonView, ProgressView, choose_view
 from ollm_actors.cli.state import CliState
 
 if TYPE_CHECKING:
+    from ollm_actors.cli.progress_view import ProgressView
     from ollm_actors.downloads.result import PullResult
     from ollm_actors.errors import OllmError
     from ollm_actors.runtime import Runtime
@@ -32,6 +32,14 @@ __all__ = ("choose_view", "pull_names", "register", "summary_line")
 
 # Withdrawing from the pulls after Ctrl-C is shielded; this bounds it.
 _CANCEL_TIMEOUT = 10.0
+
+
+def choose_view(*, json: bool) -> ProgressView:
+    """:func:`ollm_actors.cli.progress_view.choose_view`, imported when a pull runs (the
+    renderer needs msgspec and rich, which ``ollm --help`` must not load)."""
+    from ollm_actors.cli.progress_view import choose_view as choose
+
+    return choose(json=json)
 
 
 def _failed_event(name: str, error: OllmError) -> PullEvent:
@@ -82,6 +90,8 @@ async def pull_names(
             raise
 
     async with anyio.create_task_group() as tasks:
+        from ollm_actors.cli.progress_view import JsonView
+
         if isinstance(view, JsonView):
             view.on_failure = tasks.cancel_scope.cancel
         for name in dict.fromkeys(names):
@@ -145,6 +155,8 @@ def register(app: typer.Typer) -> None:
             outcomes = run_with_runtime(state, body)
         finally:
             view.close()
+        from ollm_actors.cli.progress_view import JsonView
+
         if isinstance(view, JsonView) and view.failure is not None:
             # The pulls were withdrawn when stdout failed; say so, and end as a failure.
             raise view.failure
