@@ -7,9 +7,9 @@ attention and feed-forward matrices in Q4_K (the value matrix and ``ffn_down`` i
 Ollama's Q4_K_M files have them) and F32 norms, plus ``token_embd`` (Q4_K), ``output``
 (Q6_K; none for gemma, whose output is tied to the embedding) and ``output_norm``. The
 feed-forward width is chosen so that the tensors add up to the model's file size, so the
-weights a client sums from them agree with ``/api/tags``. The
-arrays are synthetic strings of a plausible length: what they cost is the point (they are
-what makes a verbose answer megabytes), not their content.
+weights a client sums from them agree with ``/api/tags``. The arrays are synthetic strings of
+a plausible length: what they cost is the point (they make a verbose answer megabytes), not
+their content.
 """
 
 from __future__ import annotations
