@@ -79,6 +79,7 @@ async def _pull(console: Console, rt: Runtime, names: tuple[str, ...]) -> None:
 
 
 async def _show(console: Console, rt: Runtime, name: str) -> None:
+    from ollm_actors.cli.fit_cmd import memory_of
     from ollm_actors.cli.show_cmd import show_text
     from ollm_actors.vocab.fit import suited_profiles
 
@@ -87,7 +88,8 @@ async def _show(console: Console, rt: Runtime, name: str) -> None:
     profiles = suited_profiles(
         limits.capabilities.names(), limits.context_window, rt.settings.routing.profiles
     )
-    console.print(show_text(details, limits, profiles), markup=False, highlight=False)
+    memory = await memory_of(rt, details.name, details.host)
+    console.print(show_text(details, limits, profiles, memory), markup=False, highlight=False)
 
 
 async def _routes(console: Console, rt: Runtime, host: str) -> None:
