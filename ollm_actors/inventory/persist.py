@@ -128,7 +128,8 @@ class CacheKeeper:
     def save(self, document: HostCacheFile) -> None:
         """Queue ``document`` for writing. Never waits; a no-op without a cache dir."""
         if self._writer is not None:
-            self._writer.submit(document.host, encode_cache(document))
+            # Encoded when written: of a burst of saves only the last is encoded.
+            self._writer.submit(document.host, lambda: encode_cache(document))
 
     def write_failed(self, path: str, reason: str) -> None:
         """Publish ``cache.unwritable`` unless this outage was already reported (the writer

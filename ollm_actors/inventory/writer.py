@@ -1,8 +1,10 @@
 """Background writing of the inventory's cache files: one at a time, the latest per host wins.
 
-The actor encodes a document (fast) and hands the bytes over with :meth:`CacheWriter.submit`,
-which never waits; the writer task writes them through ``anyio.to_thread``. A newer document
-for a host replaces one not yet written, so a burst of changes costs one write.
+The actor hands a document over with :meth:`CacheWriter.submit`, which never waits: its
+bytes, or a call that encodes it, made only when the writer gets to it (on the event loop,
+never in the thread). A newer document for a host replaces one not yet written, so a burst of
+changes — a first ``list`` learning the facts of 5,000 models — costs one encoding and one
+write, not one per change. The writer task writes through ``anyio.to_thread``.
 
 A failed write (disk full, permission denied, a file where the cache dir should be) is
 retried after :func:`~ollm_actors.vocab.backoff.backoff_delay`, with whatever document is
@@ -22,12 +24,23 @@ from ollm_actors.inventory.cache import cache_path_for
 from ollm_actors.inventory.store import save_host_cache
 from ollm_actors.vocab.backoff import backoff_delay
 
-__all__ = ("RETRY_INITIAL", "RETRY_MAX", "CacheWriter", "FailureReport", "WriteFile", "save_file")
+__all__ = (
+    "RETRY_INITIAL",
+    "RETRY_MAX",
+    "CacheWriter",
+    "Document",
+    "FailureReport",
+    "WriteFile",
+    "save_file",
+)
 
 FailureReport = Callable[[str, str], Awaitable[None]]
 WriteFile = Callable[[Path, str, bytes, int], None]
 """``write(directory, host, data, stamp)``: blocking, raises ``OSError``
 (:func:`~ollm_actors.inventory.store.save_host_cache` in production)."""
+
+Document = bytes | Callable[[], bytes]
+"""A cache file's bytes, or the call that encodes them when the writer gets to them."""
 
 RETRY_INITIAL = 1.0
 RETRY_MAX = 60.0
@@ -69,7 +82,7 @@ class CacheWriter:
         self._sleep = sleep
         self._retry_initial = retry_initial
         self._retry_max = retry_max
-        self._pending: dict[str, bytes] = {}
+        self._pending: dict[str, Document] = {}
         self._wake = anyio.Event()
         self._failures = 0
 
@@ -78,8 +91,9 @@ class CacheWriter:
         """True from a failed write until the next successful one."""
         return self._failures > 0
 
-    def submit(self, host: str, data: bytes) -> None:
-        """Queue ``data`` as the cache of ``host``. Never waits."""
+    def submit(self, host: str, data: Document) -> None:
+        """Queue ``data`` as the cache of ``host`` (a call is made once, when written). Never
+        waits."""
         self._pending[host] = data
         self._wake.set()
 
@@ -129,7 +143,10 @@ class CacheWriter:
                 failures.append(failure)
         return failures
 
-    async def _write(self, host: str, data: bytes) -> tuple[str, str] | None:
+    async def _write(self, host: str, document: Document) -> tuple[str, str] | None:
+        # Encoded here, on the event loop between two awaits: the actor's state cannot change
+        # under it, and the thread gets bytes.
+        data = document() if callable(document) else document
         try:
             await anyio.to_thread.run_sync(
                 self._write_file, self._directory, host, data, self._stamp()

@@ -8,7 +8,7 @@ import errno
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -371,3 +371,36 @@ def test_no_secret_reaches_the_content(tmp_path: Path) -> None:
     assert isinstance(found, HostCacheFile)
     assert found.host == "http://***@gpu-box:11434/ollama"
     assert all("?" not in facts.host for facts in found.shown.values())
+
+
+@pytest.mark.anyio
+async def test_a_burst_of_saves_is_encoded_once_when_written(tmp_path: Path) -> None:
+    """A first `list` learning 5,000 models' facts saves after each one; only the document
+    the writer gets to is encoded (the encoding of every save was quadratic in the model
+    count)."""
+    encoded: list[int] = []
+    written: list[bytes] = []
+
+    def encode(n: int) -> Callable[[], bytes]:
+        def run() -> bytes:
+            encoded.append(n)
+            return encode_cache(document(models=tuple(f"m{i}" for i in range(n))))
+
+        return run
+
+    async def report(path: str, reason: str) -> None:
+        raise AssertionError(reason)
+
+    def write(directory: Path, host: str, data: bytes, stamp: int) -> None:
+        written.append(data)
+
+    writer = CacheWriter(tmp_path, report, write=write)
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            for n in range(1, 101):  # all before the writer task first runs
+                writer.submit(HOST, encode(n))
+            await tg.start(writer.run)
+            await anyio.wait_all_tasks_blocked()
+            tg.cancel_scope.cancel()
+    assert encoded == [100]
+    assert written == [encode_cache(document(models=tuple(f"m{i}" for i in range(100))))]
