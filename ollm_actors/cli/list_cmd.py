@@ -115,8 +115,9 @@ def models_table(
 
     When the table is wider than ``width``: CAPS, then CONTEXT, are left out; then HOST is
     written as the short host string Ollama reads (``127.0.0.1:11434`` for
-    ``http://127.0.0.1:11434``); then the columns close up to two spaces apart. Past that a
-    long name wraps rather than be cut.
+    ``http://127.0.0.1:11434``); then the columns close up to two spaces apart; then ID (the
+    digest's start, the least read column) is left out. Past that a long name wraps rather
+    than be cut.
     """
     from ollm_actors.cli.format import fit_table, human_bytes, relative_time
     from ollm_actors.ollama.types import parse_time
@@ -144,7 +145,7 @@ def models_table(
     table = fit_table(headers, rows, width=width, drop=DROP_ORDER)
     if _fits(table, width):
         return table
-    return fit_table(headers, rows, width=width, drop=DROP_ORDER, gap=2)
+    return fit_table(headers, rows, width=width, drop=(*DROP_ORDER, "ID"), gap=2)
 
 
 def _fits(table: str, width: int) -> bool:

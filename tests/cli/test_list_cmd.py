@@ -91,3 +91,27 @@ async def test_list_table_filter_sort_and_columns(tmp_path: Path) -> None:
                 "list", "--sort", "colour", "--host", emu.url, cache=tmp_path / "c"
             )
             assert code == 2
+
+
+def test_two_hosts_fit_80_columns_even_when_every_row_was_just_modified() -> None:
+    from datetime import UTC, datetime
+
+    from ollm_actors.cli.list_cmd import models_table
+    from ollm_actors.inventory.types import ModelInfo
+
+    now = datetime.now(UTC).isoformat()
+    models = [
+        ModelInfo(
+            name=name, host=f"http://127.0.0.1:{port}", size=274_000_000, digest="5d4a940cc9a7" * 5,
+            family="llama", parameter_size="8B", quantization="Q4_K_M", modified_at=now,
+        )
+        for name in ("nomic-embed-text:latest", "phi3:mini")
+        for port in (35937, 42031)
+    ]
+    table = models_table(models, {}, show_host=True, width=80)
+    lines = table.splitlines()
+    assert all(len(line) <= 80 for line in lines), table
+    assert "Less than a second ago" in table and "127.0.0.1:35937" in table
+    assert lines[0].split()[:2] == ["NAME", "SIZE"]  # ID went last, after CAPS and CONTEXT
+    wide = models_table(models, {}, show_host=True, width=None)
+    assert wide.splitlines()[0].split()[:2] == ["NAME", "ID"]
