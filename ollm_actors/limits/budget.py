@@ -91,6 +91,18 @@ class TokenBudget(msgspec.Struct, frozen=True, kw_only=True):
     #: which explain the budget's own clamps)
     default_context_note: str | None = None
     fix: str | None = None
+    #: the memory check of ``budget()`` on a host of known ``vram`` (all None when its
+    #: capacity or the model's memory facts are unknown): the host, the estimated bytes at
+    #: the ``num_ctx`` to send, whether that fits whole in the GPU and what share would go
+    #: to the CPU, the largest ``num_ctx`` that fits (a multiple of 1,024), whether the
+    #: prompt and at least one token of output fit in it, and a sentence saying so
+    memory_host: str | None = None
+    memory_total: int | None = None
+    memory_fits: bool | None = None
+    memory_cpu_share: float | None = None
+    memory_max_context: int | None = None
+    memory_prompt_fits: bool | None = None
+    memory_note: str | None = None
 
 
 def derived_name(model: str, num_ctx: int) -> str:
