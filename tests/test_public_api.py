@@ -10,10 +10,12 @@ import ollm_actors
 # The public API as the README documents it: adding a name is a decision, not an accident.
 DOCUMENTED = {
     "ActorUnavailable", "AskTimeout", "BadModelParameter", "Capabilities", "DownloadsAPI",
-    "Event", "EventBus",
+    "Event", "EventBus", "HostFit",
     "HostStatus", "HostsAPI", "HostUnreachable", "InvalidHost", "InvalidModelName", "InventoryAPI",
-    "LimitsAPI", "LimitsDataError", "LoadedModel", "ModelBusy", "ModelDeleted",
-    "ModelDetails", "ModelInfo", "ModelLimits", "ModelNotFound", "ModelOnSeveralHosts",
+    "LimitsAPI", "LimitsDataError", "LoadedModel", "MemoryEstimate", "MemoryUnknown",
+    "ModelBusy", "ModelDeleted",
+    "ModelDetails", "ModelInfo", "ModelLimits", "ModelMemory", "ModelNotFound",
+    "ModelOnSeveralHosts",
     "ModelStatus", "ModelsAPI",
     "NoModelAvailable", "OllamaClient", "OllmError", "OperationCancelled",
     "OperationFailed", "PromptTooLarge", "ProtocolError",

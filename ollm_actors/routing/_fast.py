@@ -40,7 +40,7 @@ from ollm_actors.routing.scoring import (
     size_points,
 )
 from ollm_actors.vocab.fit import Misfit, Need, misfit
-from ollm_actors.vocab.memory_fit import Placement
+from ollm_actors.vocab.memory_fit import CONTEXT_STEP, Placement
 from ollm_actors.vocab.names import model_base
 
 __all__ = ("PoolScorer", "ScoreMemo", "fast_model_base")
@@ -209,7 +209,7 @@ class PoolScorer:
         self._fits, self._families, self._sizes, self._quants = memo._tables(rules)
         self._explained = memo._explained
         self._scores = memo._score_table(rules)
-        self._memory = memo.memory
+        self._memory = memo.memory.view(rules.need)
 
     def misfit(self, candidate: Candidate) -> Misfit | None:
         """:func:`~ollm_actors.routing.scoring.reject` of ``candidate``."""
@@ -224,19 +224,18 @@ class PoolScorer:
             _bounded(by_caps)
             why = by_caps[caps] = misfit(caps, window, self.rules.need, output)
         if why is None and candidate.memory is not None and not self.rules.allow_cpu_spill:
-            return self._memory.spill(candidate, self.rules.need)
+            return self._memory.spill(candidate)
         return why
 
     def placement(self, candidate: Candidate) -> tuple[Placement | None, int]:
         """Where ``candidate`` goes on its host's free VRAM at its request's context (None:
         unknown), and that context."""
-        num_ctx = self._memory.context(candidate, self.rules.need)
-        return self._memory.placed(candidate, num_ctx), num_ctx
+        return self._memory.placement(candidate)
 
     def memory_rank(self, candidate: Candidate) -> int:
         """The memory rank of ``candidate`` (fits, unknown, spills) at its request's
         context: what settles a tie first (:func:`~ollm_actors.routing.ranking.preference`)."""
-        return self._memory.rank(candidate, self.rules.need)
+        return self._memory.rank(candidate)
 
     def score(self, candidate: Candidate) -> float:
         """:func:`~ollm_actors.routing.scoring.score` of a candidate that fits."""
@@ -320,7 +319,10 @@ class PoolScorer:
         known = scores.get
         no_spill = not rules.allow_cpu_spill
         spill = self._memory.spill
-        need = rules.need
+        edge_of = self._memory.edges.get
+        spilled = self._memory.spilled
+        profile = rules.profile
+        context_of = self._memory.contexts.get
         top = -math.inf
         leaders: list[Candidate] = []
         for cand in pool:
@@ -329,7 +331,21 @@ class PoolScorer:
             if why is _UNCHECKED:
                 why = self.misfit(cand)
             elif why is None and no_spill and cand.memory is not None:
-                why = spill(cand, need)
+                # MemoryView.spill inlined for the common case: the candidate's edge known
+                # and a context on the 1,024 grid; anything else goes to the method.
+                edge = edge_of(id(cand))
+                num_ctx = context_of(
+                    (cand.context_window, cand.max_output_tokens, cand.capabilities)
+                )
+                if (
+                    edge is None
+                    or edge[0] is not cand
+                    or num_ctx is None
+                    or num_ctx % CONTEXT_STEP
+                ):
+                    why = spill(cand)
+                elif num_ctx > edge[1]:
+                    why = spilled(cand, num_ctx, profile)
             if why is not None:
                 add_rejected((cand, why))
                 continue

@@ -123,11 +123,14 @@ def verdict(candidate: Candidate, placed: Placement, num_ctx: int) -> str:
     )
 
 
-def spill_misfit(candidate: Candidate, placed: Placement, num_ctx: int, profile: str) -> Misfit:
-    """Why a profile with ``allowCpuSpill: false`` rejects a candidate that spills."""
+def spill_misfit(candidate: Candidate, num_ctx: int, profile: str) -> Misfit:
+    """Why a profile with ``allowCpuSpill: false`` rejects a candidate that spills at
+    ``num_ctx`` (the decision's reasons give the size and the share on the CPU of the
+    candidates they name; a rejection names the context and the room, which is what many
+    candidates share)."""
     return Misfit(
         "memory",
-        f"does not fit whole in the GPU: {verdict(candidate, placed, num_ctx)}; "
+        f"does not fit whole in the GPU at num_ctx {num_ctx} ({_capacity(candidate)}); "
         f"'{profile}' sets allowCpuSpill: false",
     )
 

@@ -138,7 +138,7 @@ def reject(candidate: Candidate, rules: Rules) -> Misfit | None:
         num_ctx = request_context(candidate, rules.need)
         placed = placement(candidate, num_ctx)
         if placed is not None and not placed.fits:
-            return spill_misfit(candidate, placed, num_ctx, rules.profile)
+            return spill_misfit(candidate, num_ctx, rules.profile)
     return why
 
 

@@ -75,7 +75,7 @@ async def test_allow_cpu_spill_false_rejects_a_spill_with_the_reason(tmp_path: P
     assert small.model == MODEL and any(r.startswith("fits: ") for r in small.reasons)
     text = str(caught.value)
     assert "does not fit whole in the GPU" in text
-    assert "% on the CPU" in text and "allowCpuSpill: false" in text
+    assert "at num_ctx 17408 (6 GB)" in text and "allowCpuSpill: false" in text
 
 
 @pytest.mark.parametrize("evict", [False, True])

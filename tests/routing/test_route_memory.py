@@ -100,7 +100,7 @@ def test_allow_cpu_spill_false_rejects_the_spill_and_keeps_the_fit() -> None:
         select_model("general", [on(A, 8 * GB), on(B, 48 * GB, free=5 * GB)], profiles=STRICT,
                      prompt_tokens=31_000, max_output=1024)
     rejected = dict(caught.value.rejected)
-    assert "would put" in rejected[f"llama3.1:8b@{A}"]
+    assert "at num_ctx 32768 (8 GB)" in rejected[f"llama3.1:8b@{A}"]
     assert "5 GB free of 48 GB" in rejected[f"llama3.1:8b@{B}"]
     assert "allowCpuSpill: false" in rejected[f"llama3.1:8b@{B}"]
     assert "does not fit whole in the GPU" in str(caught.value)
