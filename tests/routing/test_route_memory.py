@@ -3,12 +3,15 @@ prefers, the reasons, ``allowCpuSpill: false`` and unknown capacity."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ollm_actors.errors import NoModelAvailable
+from ollm_actors.config import load_settings
+from ollm_actors.errors import NoModelAvailable, SettingsError
 from ollm_actors.limits.budget import budget_context, compute_budget
 from ollm_actors.routing.candidate import Candidate, CandidateMemory
 from ollm_actors.routing.memory_rule import request_context
@@ -119,3 +122,20 @@ def test_the_context_follows_the_prompt_and_the_settings_cap() -> None:
                                         max_output=1024).need) == 2048
     capped = rules_for("general", profile, prompt_tokens=100, num_ctx=4096).need
     assert request_context(c, capped) == 4096  # nothing asked: the budget fills the cap
+
+
+def test_bad_memory_settings_name_their_path(tmp_path: Path) -> None:
+    config = tmp_path / "settings.yaml"
+    config.write_text("routing:\n  profiles:\n    general: {allowCpuSpill: maybe}\n"
+                      "  memory: {evict: 3}\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, env={}, cwd=tmp_path)
+    text = str(caught.value)
+    assert "routing.profiles.general.allowCpuSpill" in text and "routing.memory.evict" in text
+    good = tmp_path / "good.yaml"
+    good.write_text("routing:\n  profiles:\n    general: {allowCpuSpill: false}\n"
+                    "  memory: {evict: true}\n")
+    settings = load_settings(good, env={}, cwd=tmp_path)
+    assert settings.routing.profiles["general"].allowCpuSpill is False
+    assert settings.routing.memory.evict is True
+    assert settings.routing.profiles["code"].allowCpuSpill is None  # built-ins: allowed
