@@ -33,6 +33,15 @@ if TYPE_CHECKING:
     from ollm_actors.downloads.handle import (
         PullHandle as PullHandle,
     )
+    from ollm_actors.downloads.lifecycle_results import (
+        CreateResult as CreateResult,
+    )
+    from ollm_actors.downloads.lifecycle_results import (
+        PushResult as PushResult,
+    )
+    from ollm_actors.downloads.lifecycle_results import (
+        UpdateResult as UpdateResult,
+    )
     from ollm_actors.downloads.progress import (
         PullProgress as PullProgress,
     )
@@ -174,6 +183,9 @@ if TYPE_CHECKING:
     from ollm_actors.vocab.hosts import (
         parse_host as parse_host,
     )
+    from ollm_actors.vocab.lifecycle_events import (
+        LifecycleEvent as LifecycleEvent,
+    )
     from ollm_actors.vocab.memory import (
         MemoryEstimate as MemoryEstimate,
     )
@@ -202,6 +214,10 @@ _EXPORTS: dict[str, str] = {
     "PullHandle": "ollm_actors.downloads.handle",
     "PullProgress": "ollm_actors.downloads.progress",
     "PullResult": "ollm_actors.downloads.result",
+    "CreateResult": "ollm_actors.downloads.lifecycle_results",
+    "PushResult": "ollm_actors.downloads.lifecycle_results",
+    "UpdateResult": "ollm_actors.downloads.lifecycle_results",
+    "LifecycleEvent": "ollm_actors.vocab.lifecycle_events",
     "ActorUnavailable": "ollm_actors.errors",
     "AskTimeout": "ollm_actors.errors",
     "HostUnreachable": "ollm_actors.errors",

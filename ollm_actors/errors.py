@@ -26,6 +26,8 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── LimitsDataError       a bad model database or limits override    (source, problems)
     ├── UnknownProfile        a routing profile no one defines           (profile, known)
     ├── UnknownCapability     outside the capability vocabulary          (capability, known)
+    ├── UsageError            a command line the CLI cannot read         (command, option)
+    ├── ListenFailed          a server of ours cannot take its address   (address, reason)
     ├── ActorUnavailable      the actor is stopped or stopping           (actor, reason)
     ├── AskTimeout            no answer in time                          (actor, message_type)
     ├── InboxFull             ``tell_nowait`` to a full inbox            (actor, size)
@@ -41,11 +43,12 @@ from typing import Any, ClassVar
 
 __all__ = (
     "ActorCrashed", "ActorUnavailable", "AskTimeout", "BadModelParameter", "HostUnreachable",
-    "InboxFull", "InvalidHost", "InvalidModelName", "LimitsDataError", "MemoryUnknown",
-    "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts", "NoModelAvailable", "OllmError",
-    "OperationCancelled", "OperationFailed", "PromptTooLarge", "ProtocolError", "PullCancelled",
+    "InboxFull", "InvalidHost", "InvalidModelName", "LimitsDataError", "ListenFailed",
+    "MemoryUnknown", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts", "NoModelAvailable",
+    "OllmError", "OperationCancelled", "OperationFailed", "PromptTooLarge", "ProtocolError",
+    "PullCancelled",
     "PullFailed", "ServerError", "SettingsError", "SettingsProblem", "SubscriberOverflow",
-    "UnhandledMessage", "UnknownCapability", "UnknownProfile",
+    "UnhandledMessage", "UnknownCapability", "UnknownProfile", "UsageError",
 )
 
 _UNREACHABLE_HINT = "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
@@ -454,3 +457,32 @@ class UnknownCapability(OllmError):
             f"unknown capability '{capability}'{_did_you_mean(self.suggestions)}; "
             f"known capabilities: {', '.join(self.known)}"
         )
+
+
+class UsageError(OllmError):
+    """A command line `ollm` cannot read: an unknown option or command, a missing or bad
+    argument (what click reports, with its message kept)."""
+
+    fact_names = ("command", "option", "suggestions")
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str | None = None,
+        option: str | None = None,
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.command, self.option, self.suggestions = command, option, tuple(suggestions)
+        super().__init__(f"{message}{_did_you_mean(self.suggestions)}")
+
+
+class ListenFailed(OllmError):
+    """A server `ollm` starts (the emulator, the service) cannot listen on its address:
+    taken by another program, not ours to use, or not on this machine."""
+
+    fact_names = ("address", "reason")
+
+    def __init__(self, address: str, reason: str, *, hint: str = "") -> None:
+        self.address, self.reason = address, reason
+        super().__init__(f"cannot listen on {address}: {reason}" + (f"; {hint}" if hint else ""))

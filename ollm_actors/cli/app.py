@@ -89,7 +89,9 @@ def main_options(
 
 @app.command()
 def emulator(
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 11434,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free one).")
+    ] = 11434,
     bind: Annotated[str, typer.Option("--bind", help="Address to listen on.")] = "127.0.0.1",
     pace: Annotated[
         float,
@@ -109,7 +111,22 @@ def emulator(
     state = EmulatorState.empty() if empty else EmulatorState.default()
     state.pull_line_delay = pace
     state.pull_steps_per_layer = steps
-    serve_forever(port, host=bind, state=state)
+    try:
+        serve_forever(port, host=bind, state=state)
+    except OSError as exc:
+        import errno
+
+        from ollm_actors.errors import ListenFailed
+
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        taken = exc.errno == errno.EADDRINUSE
+        raise ListenFailed(
+            f"{bind}:{port}",
+            "the address is already in use" if taken else (exc.strerror or str(exc)).lower(),
+            hint="another server (Ollama itself?) has it; choose another with --port"
+            if taken else "",
+        ) from None
 
 
 def _register_subcommands() -> None:
@@ -135,23 +152,19 @@ def _register_subcommands() -> None:
 
     for module in (lifecycle_cmd, create_cmd, transfer_cmds):
         module.register(app)
-    _global_options_in_every_help()
+    _list_global_options(app)
 
 
-#: shown under every command's --help: typer prints only a command's own options there
-_GLOBAL_HELP = (
-    "Global options (before or after the command): --host URL (repeatable), --config FILE, "
-    "--json, -v/--verbose, --model NAME, --profile NAME, --temperature T, --max-tokens N, "
-    "--context-size N, --top-p P, --provider NAME; see `ollm --help`."
-)
+def _list_global_options(tree: typer.Typer) -> None:
+    """Every command's help ends with the global options, which may follow it too."""
+    from ollm_actors.cli.usage import global_options_epilog
 
-
-def _global_options_in_every_help() -> None:
-    for command in app.registered_commands:
-        if not command.hidden:
-            command.epilog = _GLOBAL_HELP
-    for group in app.registered_groups:
-        group.epilog = _GLOBAL_HELP
+    epilog = global_options_epilog()
+    for command in tree.registered_commands:
+        command.epilog = command.epilog or epilog
+    for group in tree.registered_groups:
+        if group.typer_instance is not None:
+            _list_global_options(group.typer_instance)
 
 
 _register_subcommands()

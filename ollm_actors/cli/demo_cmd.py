@@ -3,7 +3,8 @@
 It starts the emulator in-process on a free loopback port, points a runtime at it (with a
 throw-away cache and none of the user's settings), and walks through what a user does:
 list, pull two models at once, show, route every profile, limits, a budget for a long
-prompt, rm. Each step prints the `ollm` command that does the same against a real server.
+prompt, rm. Above each output it prints the `ollm` command that prints the same, exactly as
+it would be typed (``route`` once per profile); the budget step is Python and says so.
 """
 
 from __future__ import annotations
@@ -39,22 +40,30 @@ def _safe(text: str) -> str:
     return escape(safe_line(text))
 
 
-def _step(console: Console, title: str, command: str) -> None:
+def _step(console: Console, title: str, command: str | None = None) -> None:
     console.print()
     console.rule(f"[bold]{title}[/bold]", align="left")
-    console.print(f"[dim]$ {command}[/dim]")
+    if command is not None:
+        _command(console, command)
+
+
+def _command(console: Console, command: str) -> None:
+    """The command that does what follows, exactly: one ``$`` line above each output."""
+    console.print(f"[dim]$ {_safe(command)}[/dim]")
 
 
 async def _list(console: Console, rt: Runtime) -> None:
-    from ollm_actors.cli.list_cmd import models_table
+    from ollm_actors.cli.list_cmd import models_table, output_width
 
     models = await rt.models.list_models(refresh=True)
     limits = await rt.limits.lookup_installed(models)
-    console.print(models_table(models, limits), markup=False, highlight=False)
+    # As `ollm list` prints it: one host, so no HOST column; fitted to the terminal.
+    table = models_table(models, limits, show_host=False, width=output_width())
+    console.print(table, markup=False, highlight=False)
 
 
 async def _pull(console: Console, rt: Runtime, names: tuple[str, ...]) -> None:
-    from ollm_actors.cli.pull_cmd import choose_view, pull_names
+    from ollm_actors.cli.pull_cmd import choose_view, pull_names, summary_line
     from ollm_actors.errors import OllmError
 
     view = choose_view(json=False)
@@ -65,9 +74,12 @@ async def _pull(console: Console, rt: Runtime, names: tuple[str, ...]) -> None:
     for name, outcome in outcomes.items():
         if isinstance(outcome, OllmError):
             console.print(f"[red]{_safe(f'{name}: {outcome}')}[/red]")
+        else:
+            console.print(summary_line(outcome), markup=False)
 
 
 async def _show(console: Console, rt: Runtime, name: str) -> None:
+    from ollm_actors.cli.fit_cmd import memory_of
     from ollm_actors.cli.show_cmd import show_text
     from ollm_actors.vocab.fit import suited_profiles
 
@@ -76,13 +88,15 @@ async def _show(console: Console, rt: Runtime, name: str) -> None:
     profiles = suited_profiles(
         limits.capabilities.names(), limits.context_window, rt.settings.routing.profiles
     )
-    console.print(show_text(details, limits, profiles), markup=False, highlight=False)
+    memory = await memory_of(rt, details.name, details.host)
+    console.print(show_text(details, limits, profiles, memory), markup=False, highlight=False)
 
 
-async def _routes(console: Console, rt: Runtime) -> None:
+async def _routes(console: Console, rt: Runtime, host: str) -> None:
     from ollm_actors.errors import NoModelAvailable
 
     for profile in rt.settings.routing.profiles:
+        _command(console, f"ollm {host} route {profile}")
         try:
             decision = await rt.router.select_model(profile)
         except NoModelAvailable as exc:
@@ -158,8 +172,8 @@ async def run_demo(console: Console, *, pace: float) -> None:
                 await _pull(console, rt, DEMO_PULLS)
                 _step(console, "3. What a model is", f"ollm {host} show {DEMO_PULLS[0]}")
                 await _show(console, rt, DEMO_PULLS[0])
-                _step(console, "4. Which model serves each task profile", f"ollm {host} route")
-                await _routes(console, rt)
+                _step(console, "4. Which model serves each task profile")
+                await _routes(console, rt, host)
                 _step(console, "5. The limits of a model", f"ollm {host} limits {DEMO_PULLS[1]}")
                 await _limits(console, rt, DEMO_PULLS[1])
                 _step(
@@ -170,7 +184,8 @@ async def run_demo(console: Console, *, pace: float) -> None:
                 await _budgets(console, rt)
                 _step(console, "7. Remove a model", f"ollm {host} rm {DEMO_PULLS[1]}")
                 await rt.models.delete_model(DEMO_PULLS[1])
-                console.print(f"deleted '{DEMO_PULLS[1]}'")
+                console.print(f"deleted '{DEMO_PULLS[1]}' from {emu.url}")
+                _command(console, f"ollm {host} list")
                 await _list(console, rt)
     console.print()
     console.print(

@@ -17,6 +17,7 @@ from ollm_actors.errors import (
     SettingsError,
     UnknownCapability,
     UnknownProfile,
+    UsageError,
 )
 
 __all__ = ("BAD_INPUT", "CANCELLED", "FAILURE", "exit_code", "exit_code_of_many")
@@ -33,6 +34,7 @@ _BAD_INPUT = (
     SettingsError,
     UnknownCapability,
     UnknownProfile,
+    UsageError,
 )
 
 

@@ -15,7 +15,15 @@ if TYPE_CHECKING:
     from ollm_actors.limits.memory_api import ModelMemory
     from ollm_actors.runtime import Runtime
 
-__all__ = ("fit_json", "fit_lines", "gb", "register")
+__all__ = (
+    "fit_json",
+    "fit_lines",
+    "gb",
+    "memory_json",
+    "memory_of",
+    "memory_summary",
+    "register",
+)
 
 
 def gb(size: int) -> str:
@@ -98,6 +106,48 @@ def fit_lines(memory: ModelMemory) -> list[str]:
     if not memory.hosts:
         lines.append("  no host has a known capacity: set providers.ollama.hosts[].vram or --vram")
     return lines
+
+
+async def memory_of(
+    rt: Runtime, name: str, host: str | None, num_ctx: int | None = None
+) -> ModelMemory | None:
+    """What ``ollm fit`` computes for ``name`` on ``host`` at ``num_ctx`` (default: the
+    effective context), or None when it cannot be sized: the memory line is an extra of
+    ``limits`` / ``show`` / ``ps``, so a server without the facts must not fail them."""
+    from ollm_actors.errors import OllmError
+
+    try:
+        return await rt.limits.memory(name, num_ctx=num_ctx, host=host)
+    except OllmError:  # MemoryUnknown, or a host that cannot say: the line says "unknown"
+        return None
+
+
+def memory_summary(memory: ModelMemory | None) -> tuple[str, str]:
+    """(the total at the effective context, the verdict per host of known capacity) — the
+    one memory line ``limits`` and ``show`` print."""
+    if memory is None:
+        return "unknown", "the server sent too few facts to size it"
+    e = memory.estimate
+    total = f"{gb(e.total)} at num_ctx {e.num_ctx}"
+    if e.parallel > 1 or e.kv_type_used != "f16":
+        total += f" × {e.parallel}, KV {e.kv_type_used}"
+    verdicts = [
+        f"{h.host}: {_verdict(h.fits, h.cpu_share)}"
+        + (f" in {gb(h.vram)}" if h.vram is not None else "")
+        for h in memory.hosts
+    ]
+    return total, "; ".join(verdicts) or "no host of known capacity"
+
+
+def memory_json(memory: ModelMemory | None) -> dict[str, Any] | None:
+    """The ``memory`` member of ``limits`` / ``show --json``: ``{"num_ctx", "parallel",
+    "kv_type", "total", "hosts": [{"host", "vram", "fits", "cpu_share", "max_context"}]}``
+    (bytes, as ``fit --json``), None when the model cannot be sized."""
+    if memory is None:
+        return None
+    document = fit_json(memory)
+    keys = ("num_ctx", "parallel", "kv_type", "total", "hosts")
+    return {key: document[key] for key in keys}
 
 
 def register(app: typer.Typer) -> None:

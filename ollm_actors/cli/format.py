@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from ollm_actors.vocab.safe_text import safe_line
 
 __all__ = (
+    "fit_table",
     "human_bytes",
     "human_duration",
     "processor",
@@ -138,3 +139,26 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, gap: 
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
         lines.append(pad.join(cells).rstrip())
     return "\n".join(lines)
+
+
+def fit_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: int | None,
+    drop: Sequence[str] = (),
+    gap: int = 4,
+) -> str:
+    """:func:`render_table`, with columns named in ``drop`` left out, in that order, until
+    every line fits ``width`` cells (None: no limit, every column). Columns not in ``drop``
+    always stay: a table that still does not fit wraps rather than lose its names."""
+    shown = list(range(len(headers)))
+    pending = [headers.index(name) for name in drop if name in headers]
+    while True:
+        table = render_table(
+            [headers[i] for i in shown], [[row[i] for i in shown] for row in rows], gap=gap
+        )
+        too_wide = width is not None and any(len(line) > width for line in table.splitlines())
+        if not too_wide or not pending:
+            return table
+        shown.remove(pending.pop(0))

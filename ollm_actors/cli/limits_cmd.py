@@ -11,6 +11,7 @@ from ollm_actors.cli.state import CliState
 from ollm_actors.vocab.safe_text import safe_line
 
 if TYPE_CHECKING:
+    from ollm_actors.limits.memory_api import ModelMemory
     from ollm_actors.limits.resolve import ModelLimits
     from ollm_actors.runtime import Runtime
 
@@ -32,9 +33,14 @@ def capabilities_json(limits: ModelLimits) -> dict[str, bool]:
     return {name: bool(getattr(limits.capabilities, name)) for name in CAPABILITY_NAMES}
 
 
-def limits_json(limits: ModelLimits, host: str | None = None) -> dict[str, Any]:
+def limits_json(
+    limits: ModelLimits, host: str | None = None, memory: ModelMemory | None = None
+) -> dict[str, Any]:
     """The ``ollm limits --json`` document (plus ``host`` whose facts were used, None when
-    no host has the model, ``family``, ``profiles`` and ``sources``)."""
+    no host has the model, ``family``, ``profiles``, ``sources`` and ``memory`` at the
+    effective context, see :func:`~ollm_actors.cli.fit_cmd.memory_json`)."""
+    from ollm_actors.cli.fit_cmd import memory_json
+
     return {
         "model": limits.model,
         "host": host,
@@ -49,6 +55,7 @@ def limits_json(limits: ModelLimits, host: str | None = None) -> dict[str, Any]:
         "profiles": list(limits.profiles),
         "sources": limits.sources,
         "digest": limits.digest,
+        "memory": memory_json(memory),
     }
 
 
@@ -56,9 +63,11 @@ def _from(source: str) -> str:
     return f"from {_SOURCE_WORDS.get(source, source)}"
 
 
-def limits_lines(limits: ModelLimits, host: str | None = None) -> list[str]:
+def limits_lines(
+    limits: ModelLimits, host: str | None = None, memory: ModelMemory | None = None
+) -> list[str]:
     """Human lines: the model and the host whose facts were used (when given), then each
-    value and where it came from."""
+    value and where it came from; the memory at the effective context when installed."""
     sources = limits.sources
     caps = ", ".join(sorted(limits.capabilities.names())) or "none"
     pattern = limits.matched_pattern or "none"
@@ -73,6 +82,10 @@ def limits_lines(limits: ModelLimits, host: str | None = None) -> list[str]:
         ("profiles", ", ".join(limits.profiles) or "none", _from(sources.profiles)),
         ("matched pattern", pattern, ""),
     ]
+    if host is not None:
+        from ollm_actors.cli.fit_cmd import memory_summary
+
+        rows.append(("memory", *memory_summary(memory)))
     # Names, families, patterns and sources come from servers and settings files.
     rows = [(label, safe_line(value), safe_line(where)) for label, value, where in rows]
     width = max(len(label) for label, _, _ in rows)
@@ -98,17 +111,19 @@ def register(app: typer.Typer) -> None:
         state: CliState = ctx.find_root().obj
         host = checked_on(state, on)
 
-        async def body(rt: Runtime) -> list[tuple[Any, str | None]]:
+        async def body(rt: Runtime) -> list[tuple[Any, str | None, Any]]:
+            from ollm_actors.cli.fit_cmd import memory_of
             from ollm_actors.cli.on_host import each_host, holders
 
             found = await holders(rt, name, host)
             if not found:
                 # Installed nowhere: the database and the defaults still answer.
-                return [(await rt.limits.lookup(name), None)]
+                return [(await rt.limits.lookup(name), None, None)]
 
-            async def lookup_on(where: str | None) -> tuple[Any, str | None]:
+            async def lookup_on(where: str | None) -> tuple[Any, str | None, Any]:
                 limits = await rt.limits.lookup(name, where)
-                return limits, rt.resolve_host(where)
+                resolved = rt.resolve_host(where)
+                return limits, resolved, await memory_of(rt, name, resolved)
 
             return await each_host(found, lookup_on)
 

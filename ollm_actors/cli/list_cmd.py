@@ -13,7 +13,15 @@ if TYPE_CHECKING:
     from ollm_actors.limits.resolve import ModelLimits
     from ollm_actors.runtime import Runtime
 
-__all__ = ("caps_text", "models_table", "register", "sort_models", "stale_warnings")
+__all__ = (
+    "DROP_ORDER",
+    "caps_text",
+    "models_table",
+    "output_width",
+    "register",
+    "sort_models",
+    "stale_warnings",
+)
 
 _CAPS = ("tools", "vision", "embedding", "thinking")
 _SORTS = ("name", "size", "modified")
@@ -71,13 +79,49 @@ def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
     return lines
 
 
+#: what goes first when a table is too wide for the terminal
+DROP_ORDER = ("CAPS", "CONTEXT")
+
+
+def output_width(*, wide: bool = False) -> int | None:
+    """The width tables are fitted to: ``COLUMNS`` when set, else the terminal's width when
+    stdout is one; None (no limit) with ``--wide`` or into a pipe or a file, where a script
+    wants every column."""
+    import os
+    import sys
+
+    if wide:
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    stream = sys.stdout
+    try:
+        if stream is not None and stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def models_table(
-    models: list[ModelInfo], limits: dict[tuple[str, str], ModelLimits]
+    models: list[ModelInfo],
+    limits: dict[tuple[str, str], ModelLimits],
+    *,
+    show_host: bool = True,
+    width: int | None = None,
 ) -> str:
-    """The human `ollm list` table."""
-    from ollm_actors.cli.format import human_bytes, relative_time, render_table
+    """The human `ollm list` table: HOST only with ``show_host`` (several hosts).
+
+    When the table is wider than ``width``: CAPS, then CONTEXT, are left out; then HOST is
+    written as the short host string Ollama reads (``127.0.0.1:11434`` for
+    ``http://127.0.0.1:11434``); then the columns close up to two spaces apart. Past that a
+    long name wraps rather than be cut.
+    """
+    from ollm_actors.cli.format import fit_table, human_bytes, relative_time
     from ollm_actors.ollama.types import parse_time
 
+    headers = ["NAME", "ID", "SIZE", "MODIFIED", "HOST", "CONTEXT", "CAPS"]
     rows = [
         [
             m.name,
@@ -90,7 +134,26 @@ def models_table(
         ]
         for m in models
     ]
-    return render_table(["NAME", "ID", "SIZE", "MODIFIED", "HOST", "CONTEXT", "CAPS"], rows)
+    if not show_host:
+        headers.remove("HOST")
+        rows = [row[:4] + row[5:] for row in rows]
+    table = fit_table(headers, rows, width=width, drop=DROP_ORDER)
+    if width is None or _fits(table, width) or not show_host:
+        return table
+    rows = [[*row[:4], _short_host(row[4]), *row[5:]] for row in rows]
+    table = fit_table(headers, rows, width=width, drop=DROP_ORDER)
+    if _fits(table, width):
+        return table
+    return fit_table(headers, rows, width=width, drop=DROP_ORDER, gap=2)
+
+
+def _fits(table: str, width: int) -> bool:
+    return all(len(line) <= width for line in table.splitlines())
+
+
+def _short_host(url: str) -> str:
+    """``http://h:p`` as ``h:p``: what Ollama's ``OLLAMA_HOST`` reads back as the same URL."""
+    return url.removeprefix("http://") if url.startswith("http://") else url
 
 
 def register(app: typer.Typer) -> None:
@@ -108,8 +171,12 @@ def register(app: typer.Typer) -> None:
         refresh: Annotated[
             bool, typer.Option("--refresh", help="Ask the hosts even if the list is fresh.")
         ] = False,
+        wide: Annotated[
+            bool, typer.Option("--wide", help="Every column, however wide the terminal.")
+        ] = False,
     ) -> None:
-        """Models on every host (NAME, ID, SIZE, MODIFIED, HOST, CONTEXT, CAPS)."""
+        """Models on every host (NAME, ID, SIZE, MODIFIED, HOST with several hosts, CONTEXT,
+        CAPS; on a narrow terminal CAPS, then CONTEXT, are left out unless --wide)."""
         state: CliState = ctx.find_root().obj
         if sort is not None and sort not in _SORTS:
             raise typer.BadParameter(f"expected one of {', '.join(_SORTS)}", param_hint="--sort")
@@ -134,7 +201,13 @@ def register(app: typer.Typer) -> None:
         if state.json:
             state.print_json({"hosts": snapshot.hosts, "models": models})
             return
-        typer.echo(models_table(models, limits))
+        table = models_table(
+            models, limits, show_host=len(snapshot.hosts) > 1, width=output_width(wide=wide)
+        )
+        from ollm_actors.cli.stdout import write_stdout
+
+        # Our writer, not typer.echo: a reader that left must end the command (exit 1).
+        write_stdout((table + "\n").encode())
 
     # `ollm ls`, as `ollama ls`: the same command under a second name.
     app.command("ls", help="Alias of `list`.")(list_command)

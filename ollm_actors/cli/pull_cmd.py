@@ -1,185 +1,45 @@
-"""`ollm pull NAME...`: concurrent pulls with live progress bars, plain lines, or NDJSON.
+"""`ollm pull NAME...`: concurrent pulls with live progress rows, plain lines, or NDJSON.
 
-Output: with ``--json`` one :class:`PullEvent` per line on stdout (flushed; each model's last
-line is its terminal event); on a terminal, one live rich bar per model on stderr; otherwise
-(no TTY, or ``NO_COLOR``) plain lines on stderr at each phase change, every few seconds while
-downloading, and one final line per model. Ctrl-C cancels the pulls through the runtime (the
-HTTP streams are closed, ``cancelled`` events are printed) and exits 130.
+Progress is drawn by :mod:`ollm_actors.cli.progress_view` on stderr (``--json``: NDJSON
+events on stdout, each model's last line its terminal event); the summary, one
+``pulled 'NAME' (SIZE) from HOST`` line per pulled model, goes to stdout. Ctrl-C cancels the
+pulls through the runtime (the HTTP streams are closed, ``cancelled`` rows are shown) and
+exits 130.
+
+A closed stdout: with ``--json`` the next event meets it and the pulls are withdrawn cleanly
+(a reader that left wants no more; exit 1, quietly for a broken pipe). Without ``--json``
+progress goes to stderr, so the pulls run to their end; a summary that cannot be written is
+dropped quietly and the exit status is the pulls' own.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ollm_actors.cli.on_host import OnOption, checked_on
 from ollm_actors.cli.state import CliState
-from ollm_actors.vocab.safe_text import safe_line
 
 if TYPE_CHECKING:
+    from ollm_actors.cli.progress_view import ProgressView
     from ollm_actors.downloads.result import PullResult
     from ollm_actors.errors import OllmError
     from ollm_actors.runtime import Runtime
     from ollm_actors.vocab.pull_events import PullEvent
 
-__all__ = ("PLAIN_EVERY", "choose_view", "pull_names", "register")
+__all__ = ("choose_view", "pull_names", "register", "summary_line")
 
-#: seconds between two plain progress lines of one model while its phase does not change
-PLAIN_EVERY = 5.0
 # Withdrawing from the pulls after Ctrl-C is shielded; this bounds it.
 _CANCEL_TIMEOUT = 10.0
 
 
-class _View(Protocol):
-    def show(self, name: str, event: PullEvent) -> None: ...
+def choose_view(*, json: bool) -> ProgressView:
+    """:func:`ollm_actors.cli.progress_view.choose_view`, imported when a pull runs (the
+    renderer needs msgspec and rich, which ``ollm --help`` must not load)."""
+    from ollm_actors.cli.progress_view import choose_view as choose
 
-    def close(self) -> None: ...
-
-
-class _JsonView:
-    """NDJSON events on stdout, one per line, flushed at once.
-
-    When stdout fails (closed, full, a reader gone), the view goes quiet, remembers why in
-    ``failure`` and calls ``on_failure`` once, which cancels the pulls cleanly.
-    """
-
-    def __init__(self) -> None:
-        self.failure: Exception | None = None
-        self.on_failure: Any = None
-
-    def show(self, name: str, event: PullEvent) -> None:
-        from ollm_actors.cli.output import json_bytes
-        from ollm_actors.cli.stdout import OutputFailed, write_stdout
-
-        if self.failure is not None:
-            return
-        try:
-            write_stdout(json_bytes(event))
-        except OutputFailed as exc:
-            self.failure = exc
-            if self.on_failure is not None:
-                self.on_failure()
-
-    def close(self) -> None:
-        return
-
-
-def _figures(event: PullEvent) -> str:
-    from ollm_actors.cli.format import human_bytes
-
-    if not event.total:
-        return ""
-    percent = 100.0 * event.completed / event.total
-    return f" {percent:3.0f}% {human_bytes(event.completed)}/{human_bytes(event.total)}"
-
-
-class _PlainView:
-    """A line per phase change, every few seconds while downloading, and a final line."""
-
-    def __init__(self, clock: Any) -> None:
-        self._clock = clock
-        self._phase: dict[str, str] = {}
-        self._printed: dict[str, float] = {}
-
-    def _line(self, text: str) -> None:
-        # Status and error texts are the server's: one safe line each, whatever they hold.
-        sys.stderr.write(safe_line(text) + "\n")
-        sys.stderr.flush()
-
-    def show(self, name: str, event: PullEvent) -> None:
-        from ollm_actors.cli.format import human_bytes
-
-        now = self._clock()
-        if event.event == "done":
-            self._line(f"pulled '{event.model}' ({human_bytes(event.total)}) from {event.host}")
-            return
-        if event.event == "cancelled":
-            self._line(f"cancelled pull of '{event.model}' from {event.host}")
-            return
-        if event.event == "failed":
-            return  # reported once, as an error line, when every pull has ended
-        if event.event == "retrying":
-            wait = f" in {event.retry_in:.1f} s" if event.retry_in is not None else ""
-            self._line(f"{event.model}: {event.error}; retrying{wait} (attempt {event.attempt})")
-            return
-        changed = self._phase.get(name) != event.phase
-        if changed or now - self._printed.get(name, now) >= PLAIN_EVERY:
-            self._phase[name] = event.phase
-            self._printed[name] = now
-            self._line(f"{event.model}: {event.status or event.phase}{_figures(event)}")
-
-    def close(self) -> None:
-        sys.stderr.flush()
-
-
-class _LiveView:
-    """One rich progress bar per model on stderr, in decimal units like `ollama pull`."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            SpinnerColumn,
-            TaskID,
-            TaskProgressColumn,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            DownloadColumn(binary_units=False),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        from rich.markup import escape
-
-        self._escape = escape
-        self._tasks: dict[str, TaskID] = {}
-        self._progress.start()
-
-    def show(self, name: str, event: PullEvent) -> None:
-        progress = self._progress
-        task = self._tasks.get(name)
-        if task is None:
-            task = self._tasks[name] = progress.add_task("", total=None)
-        label = {"done": "done", "failed": "failed", "cancelled": "cancelled"}.get(
-            event.event, event.status or event.phase
-        )
-        # The description is rich markup: brackets in a server's status must stay text.
-        progress.update(
-            task,
-            description=self._escape(safe_line(f"{event.model}: {label}")),
-            completed=event.completed,
-            total=event.total or None,
-        )
-        if event.terminal:
-            progress.stop_task(task)
-
-    def close(self) -> None:
-        self._progress.stop()
-
-
-def choose_view(*, json: bool) -> _View:
-    """NDJSON for scripts; live bars on a colour terminal; plain lines otherwise."""
-    import anyio
-
-    if json:
-        return _JsonView()
-    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
-        return _LiveView()
-    return _PlainView(anyio.current_time)
+    return choose(json=json)
 
 
 def _failed_event(name: str, error: OllmError) -> PullEvent:
@@ -195,7 +55,7 @@ def _failed_event(name: str, error: OllmError) -> PullEvent:
 
 
 async def pull_names(
-    rt: Runtime, names: list[str], view: _View, host: str | None = None
+    rt: Runtime, names: list[str], view: ProgressView, host: str | None = None
 ) -> dict[str, PullResult | OllmError]:
     """Pull every name concurrently to ``host`` (any host string; None: the default host),
     showing each event; the outcome per name.
@@ -230,11 +90,38 @@ async def pull_names(
             raise
 
     async with anyio.create_task_group() as tasks:
-        if isinstance(view, _JsonView):
+        from ollm_actors.cli.progress_view import JsonView
+
+        if isinstance(view, JsonView):
             view.on_failure = tasks.cancel_scope.cancel
         for name in dict.fromkeys(names):
             tasks.start_soon(pull_one, name)
     return outcomes
+
+
+def summary_line(result: PullResult) -> str:
+    """``pulled 'NAME' (SIZE) from HOST``: one line of the summary on stdout."""
+    from ollm_actors.cli.format import human_bytes
+    from ollm_actors.vocab.safe_text import safe_line
+
+    return safe_line(f"pulled '{result.model}' ({human_bytes(result.total)}) from {result.host}")
+
+
+def write_summaries(results: list[PullResult]) -> None:
+    """The summary lines on stdout. A stdout that is closed or full drops them: the pulls
+    are done either way, and the exit status stays theirs (a full disk still gets one
+    line on stderr)."""
+    import sys
+
+    from ollm_actors.cli.stdout import OutputFailed, silence_stdout, write_stdout
+
+    try:
+        for result in results:
+            write_stdout((summary_line(result) + "\n").encode())
+    except OutputFailed as exc:
+        if not exc.broken_pipe:
+            sys.stderr.write(f"warning: {exc.reason}\n")
+        silence_stdout()
 
 
 def register(app: typer.Typer) -> None:
@@ -268,11 +155,14 @@ def register(app: typer.Typer) -> None:
             outcomes = run_with_runtime(state, body)
         finally:
             view.close()
-        if isinstance(view, _JsonView) and view.failure is not None:
+        from ollm_actors.cli.progress_view import JsonView
+
+        if isinstance(view, JsonView) and view.failure is not None:
             # The pulls were withdrawn when stdout failed; say so, and end as a failure.
             raise view.failure
         failed = {n: o for n, o in outcomes.items() if isinstance(o, OllmError)}
         if not state.json:
+            write_summaries([o for o in outcomes.values() if not isinstance(o, OllmError)])
             for name, failure in failed.items():
                 if not isinstance(failure, PullCancelled):
                     # Errors of the wire (server, protocol) do not say which pull they ended.

@@ -12,6 +12,7 @@ from ollm_actors.vocab.safe_text import safe_line
 
 if TYPE_CHECKING:
     from ollm_actors.inventory.types import ModelDetails
+    from ollm_actors.limits.memory_api import ModelMemory
     from ollm_actors.limits.resolve import ModelLimits
     from ollm_actors.runtime import Runtime
 
@@ -21,13 +22,18 @@ _LICENSE_LINES = 2
 
 
 def show_json(
-    details: ModelDetails, limits: ModelLimits, profiles: list[str]
+    details: ModelDetails,
+    limits: ModelLimits,
+    profiles: list[str],
+    memory: ModelMemory | None = None,
 ) -> dict[str, Any]:
-    """The ``ollm show --json`` document (interface shape, plus the server's facts).
+    """The ``ollm show --json`` document (interface shape, plus the server's facts and the
+    ``memory`` at the effective context, see :func:`~ollm_actors.cli.fit_cmd.memory_json`).
 
     ``profiles`` are the routing profiles the model suits (its capabilities and window meet
     theirs); ``recommended_profiles`` are the ones the model database names for it.
     """
+    from ollm_actors.cli.fit_cmd import memory_json
     from ollm_actors.cli.limits_cmd import capabilities_json
 
     return {
@@ -57,6 +63,7 @@ def show_json(
         "license": details.license,
         "modified_at": details.modified_at,
         "stale": details.stale,
+        "memory": memory_json(memory),
     }
 
 
@@ -82,10 +89,17 @@ def _section(title: str, rows: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
-def show_text(details: ModelDetails, limits: ModelLimits, profiles: list[str]) -> str:
-    """Sections like `ollama show`: Model, Capabilities, Limits, Profiles, Parameters,
-    License (its first lines). Every value is made a safe line here: most come from the
-    server or the settings files."""
+def show_text(
+    details: ModelDetails,
+    limits: ModelLimits,
+    profiles: list[str],
+    memory: ModelMemory | None = None,
+) -> str:
+    """Sections like `ollama show`: Model, Capabilities, Limits (with the memory at the
+    effective context), Profiles, Parameters, License (its first lines). Every value is
+    made a safe line here: most come from the server or the settings files."""
+    from ollm_actors.cli.fit_cmd import memory_summary
+
     model_rows = [
         ("architecture", details.architecture or details.family or "-"),
         ("parameters", details.parameter_size or "-"),
@@ -100,6 +114,7 @@ def show_text(details: ModelDetails, limits: ModelLimits, profiles: list[str]) -
         ("max output", f"{limits.max_output_tokens} (from {limits.sources.max_output_tokens})"),
         ("source", limits.source),
         ("matched pattern", limits.matched_pattern or "none"),
+        ("memory", "; ".join(memory_summary(memory))),
     ]
     params = [
         (line.split(None, 1)[0], line.split(None, 1)[1] if " " in line.strip() else "")
@@ -169,11 +184,12 @@ def register(app: typer.Typer) -> None:
                 param_hint="--" + chosen[1],
             )
 
-        async def body(rt: Runtime) -> list[tuple[Any, Any, list[str]]]:
+        async def body(rt: Runtime) -> list[tuple[Any, Any, list[str], Any]]:
+            from ollm_actors.cli.fit_cmd import memory_of
             from ollm_actors.cli.on_host import each_host, holders
             from ollm_actors.vocab.fit import suited_profiles
 
-            async def show_on(where: str | None) -> tuple[Any, Any, list[str]]:
+            async def show_on(where: str | None) -> tuple[Any, Any, list[str], Any]:
                 details = await rt.models.show_model(name, where)
                 limits = await rt.limits.lookup(details.name, details.host)
                 profiles = suited_profiles(
@@ -181,7 +197,7 @@ def register(app: typer.Typer) -> None:
                     limits.context_window,
                     rt.settings.routing.profiles,
                 )
-                return details, limits, profiles
+                return details, limits, profiles, await memory_of(rt, details.name, details.host)
 
             # No holder: the show itself says "not found", with close names.
             hosts: tuple[str | None, ...] = await holders(rt, name, host) or (None,)
@@ -190,7 +206,7 @@ def register(app: typer.Typer) -> None:
         from ollm_actors.cli.run import run_with_runtime
 
         answers = run_with_runtime(state, body, actors=("limits",))
-        for details, _, _ in answers:
+        for details, *_ in answers:
             if details.stale:
                 state.warn(
                     f"{details.host} is offline; showing the facts cached for {details.name}"
@@ -202,12 +218,12 @@ def register(app: typer.Typer) -> None:
 
                 state.print_json(per_host_json([
                     {"name": d.name, "host": d.host, part: getattr(d, part)}
-                    for d, _, _ in answers
+                    for d, *_ in answers
                 ]))
                 return
             # The part line by line as the server gave it, each made safe for a terminal;
             # one host's after another's under a header when several have the model.
-            for details, _, _ in answers:
+            for details, *_ in answers:
                 if len(answers) > 1:
                     typer.echo(f"# {safe_line(details.name)} on {safe_line(details.host)}")
                 text = getattr(details, part).rstrip("\n")
@@ -223,7 +239,7 @@ def register(app: typer.Typer) -> None:
             return
         blocks = [
             f"{safe_line(details.name)} on {safe_line(details.host)}\n"
-            + show_text(details, limits, profiles)
-            for details, limits, profiles in answers
+            + show_text(details, limits, profiles, memory)
+            for details, limits, profiles, memory in answers
         ]
         typer.echo("\n\n".join(blocks))

@@ -128,9 +128,11 @@ def layer_plainly_valid(
         if node is None:
             return False
         if isinstance(value, dict):
-            if not node.keys() <= _FAST_OBJECT_KEYWORDS or not layer_plainly_valid(
-                value, node_at, child
-            ):
+            # A mapping where the schema wants something else (an empty one has no leaf
+            # to fail on) is for jsonschema to name.
+            if "object" not in json_types(node) or not node.keys() <= _FAST_OBJECT_KEYWORDS:
+                return False
+            if not layer_plainly_valid(value, node_at, child):
                 return False
         elif not plainly_valid(value, node):
             return False

@@ -70,14 +70,18 @@ def _convert_texts(
 
 
 def _is_environments(data: dict[str, Any], schema: SettingsSchema, env_name: str | None) -> bool:
+    """Whether a file is written as environments: it names one (``default``, ``production``,
+    the ``OLLM_ENV`` one ...), or — holding no settings key itself — has a section of them.
+    A file of settings with one unknown mapping among them is settings with a typo."""
     top = schema.tree.get("properties", {})
+    has_settings = any(key in top for key in data)
     for key, value in data.items():
         if key in top:
             continue
         lowered = key.lower()
         if lowered in _ENVIRONMENT_KEYS or (env_name and lowered == env_name.lower()):
             return True
-        if isinstance(value, dict) and value and all(
+        if not has_settings and isinstance(value, dict) and value and all(
             k in top or k == "dynaconf_merge" for k in value
         ):
             return True

@@ -23,6 +23,7 @@ from ollm_actors.emulator.names import ServerName, parse_server_name
 from ollm_actors.emulator.pull import UNKNOWN_MODEL_ERROR, finish_pull, pull_lines
 from ollm_actors.emulator.push import push_lines
 from ollm_actors.emulator.state import EmulatorState, InstalledModel, LoadedModel
+from ollm_actors.emulator.verbose import tensor_list, verbose_info
 from ollm_actors.emulator.wire import (
     ChatRequest,
     CopyRequest,
@@ -177,6 +178,13 @@ def _show(state: EmulatorState, request: Request) -> Reply:
     if entry is None:
         return error_reply(404, f"model '{name.display}' not found")
     model = entry.model
+    info = model_info(model)
+    tensors = None
+    if body.verbose:  # the large arrays and the tensor list, as a real server sends them
+        arch = model.architecture
+        info = verbose_info(model.name, model.weights_of, arch, info)
+        weights = model.size - model.projector_size
+        tensors = tensor_list(model.name, model.weights_of, arch, weights, model.embedding_length)
     return json_reply(
         200,
         ShowResponse(
@@ -185,11 +193,12 @@ def _show(state: EmulatorState, request: Request) -> Reply:
             parameters=parameters_text(model),
             template=model.template,
             details=_details(model),
-            model_info=model_info(model),
+            model_info=info,
             capabilities=model.capabilities,
             modified_at=entry.modified_at,
             projector_info=_projector_info(model),
             system=model.system,
+            tensors=tensors,
         ),
     )
 

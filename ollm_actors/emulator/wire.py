@@ -83,6 +83,7 @@ class ShowResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     modified_at: datetime
     projector_info: dict[str, object] | None = None
     system: str = ""
+    tensors: list[dict[str, object]] | None = None  # with verbose only, as Ollama's
 
 
 class PsModel(msgspec.Struct, frozen=True):

@@ -112,6 +112,8 @@ class Fetches:
         client = self._pool.client(url)
 
         async def details() -> ModelDetails:
+            # Not verbose: that answer is megabytes of tokenizer arrays for a tensor list
+            # the estimate barely needs (README, "Will it fit?").
             show = await client.show(name)
             return details_from_show(show, name=name, host=url, digest=digest)
 

@@ -31,5 +31,7 @@ async def test_ps_table_and_json(tmp_path: Path) -> None:
             code, out, err = await run_ollm("ps", "--host", emu.url, cache=tmp_path / "c")
             assert code == 0, err
             header, row = out.splitlines()
-            assert header.split() == ["NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL", "HOST"]
+            assert header.split() == [
+                "NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL", "HOST", "ESTIMATE"
+            ]
             assert "100% CPU" in row and "8192" in row and "from now" in row

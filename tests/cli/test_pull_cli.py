@@ -71,7 +71,9 @@ async def test_failed_pull_exits_1_with_one_clear_line(
     assert len(errors) == 1
     assert "phi3:minii" in errors[0] and "file does not exist" in errors[0]
     assert "did you mean 'phi3:mini'" in errors[0]
-    assert "pulled 'phi3:mini'" in done.stderr.decode()
+    # the summary is the command's output: stdout; progress stays on stderr
+    assert "pulled 'phi3:mini'" in done.stdout.decode()
+    assert "pulled" not in done.stderr.decode()
 
 
 async def test_failed_pull_json_ends_with_failed_event(

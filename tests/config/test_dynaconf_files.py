@@ -162,3 +162,15 @@ def test_dynaconf_does_not_read_os_environ(
     write_yaml(tmp_path / "evil.yaml", {"OLLM": {"options": {"temperature": 1.8}}})
     settings = load_hermetic(tmp_path, user=_ENVIRONMENTS)
     assert settings.options.temperature == 0.5
+
+
+def test_an_unknown_mapping_among_settings_is_a_typo_not_an_environment(tmp_path: Path) -> None:
+    # Found by hypothesis: `x: {model: ...}` beside real settings is an unknown key, not an
+    # environment section that would make every real key "beside environment sections".
+    path = tmp_path / "settings.yaml"
+    path.write_text("events: {buffer: 1}\nx: {model: {default: phi3}}\n")
+    with pytest.raises(SettingsError) as info:
+        load_settings(path, env={}, cwd=tmp_path)
+    [problem] = info.value.problems
+    assert problem.path == "x"
+    assert "environment" not in problem.found

@@ -35,6 +35,8 @@ values = st.one_of(
     st.floats(min_value=-5, max_value=5, allow_nan=False),
     st.sampled_from(["http://127.0.0.1:11434", "ftp://x", "", "ollama", "general", "x y"]),
     st.lists(st.sampled_from(["http://a:1", "https://b", "nope"]), max_size=3),
+    # Mappings, empty ones too: an empty mapping has no leaf that could fail on its own.
+    st.dictionaries(st.sampled_from(["url", "x"]), st.just("http://a:1"), max_size=1),
 )
 
 

@@ -58,8 +58,9 @@ def test_live_bars_update_in_place_and_end_at_100(tmp_path: Path, emulator_url: 
     assert len(set(figures)) >= 3, figures
     assert figures == sorted(figures)  # progress never goes back
     assert figures[-1] == 100
-    last = next(frame for frame in reversed(frames) if frame.strip())
-    assert "gemma2:2b: done" in last and "100%" in last
+    # The summary line (stdout) follows the rows; the last row is the frame before it.
+    last = next(frame for frame in reversed(frames) if "%" in frame)
+    assert "gemma2:2b" in last and "100%" in last and last.rstrip().endswith("success")
 
 
 def test_no_color_on_a_terminal_prints_plain_lines(tmp_path: Path, emulator_url: str) -> None:
@@ -77,5 +78,5 @@ def test_without_a_terminal_prints_plain_lines(tmp_path: Path, emulator_url: str
     assert not has_escapes(run.err) and "\r" not in run.err, repr(run.err)
     lines = run.err.splitlines()
     assert "llama3.2:3b: pulling manifest" in lines
-    assert lines[-1].startswith("pulled 'llama3.2:3b'")
-    assert run.out == ""
+    assert lines[-1].startswith("llama3.2:3b: success")
+    assert run.out.startswith("pulled 'llama3.2:3b'")  # the summary is the output: stdout

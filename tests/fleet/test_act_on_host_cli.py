@@ -134,7 +134,7 @@ async def test_pull_on_a_host_the_settings_do_not_name(tmp_path: Path) -> None:
         # Without --on the default host gets it.
         default = await ollm([a.url, b.url], "pull", "gemma2:2b", cache=tmp_path / "c")
         assert default.code == 0, default.err
-        assert f"from {a.url}" in default.err
+        assert f"from {a.url}" in default.out
         assert a.state.find_installed("gemma2:2b") is not None
         assert b.state.find_installed("gemma2:2b") is None
 

@@ -211,7 +211,8 @@ def test_pull_views_print_the_server_status_safely(
 ) -> None:
     # The emulator's status texts are fixed, so the server's lines are given to the views
     # as the runtime hands them over.
-    from ollm_actors.cli.pull_cmd import _LiveView, _PlainView
+    from ollm_actors.cli.progress_view import LiveView as _LiveView
+    from ollm_actors.cli.progress_view import PlainView as _PlainView
     from ollm_actors.vocab.pull_events import PullEvent
 
     shown = _PlainView(iter(range(0, 1000, 10)).__next__) if view == "plain" else _LiveView()
