@@ -70,6 +70,9 @@ if TYPE_CHECKING:
         LimitsDataError as LimitsDataError,
     )
     from ollm_actors.errors import (
+        MemoryUnknown as MemoryUnknown,
+    )
+    from ollm_actors.errors import (
         ModelBusy as ModelBusy,
     )
     from ollm_actors.errors import (
@@ -141,6 +144,12 @@ if TYPE_CHECKING:
     from ollm_actors.limits.budget import (
         TokenBudget as TokenBudget,
     )
+    from ollm_actors.limits.memory_api import (
+        HostFit as HostFit,
+    )
+    from ollm_actors.limits.memory_api import (
+        ModelMemory as ModelMemory,
+    )
     from ollm_actors.limits.resolve import (
         ModelLimits as ModelLimits,
     )
@@ -177,6 +186,9 @@ if TYPE_CHECKING:
     from ollm_actors.vocab.lifecycle_events import (
         LifecycleEvent as LifecycleEvent,
     )
+    from ollm_actors.vocab.memory import (
+        MemoryEstimate as MemoryEstimate,
+    )
     from ollm_actors.vocab.names import (
         parse_model_name as parse_model_name,
     )
@@ -212,6 +224,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidHost": "ollm_actors.errors",
     "InvalidModelName": "ollm_actors.errors",
     "LimitsDataError": "ollm_actors.errors",
+    "MemoryUnknown": "ollm_actors.errors",
     "ModelBusy": "ollm_actors.errors",
     "ModelNotFound": "ollm_actors.errors",
     "ModelOnSeveralHosts": "ollm_actors.errors",
@@ -237,6 +250,8 @@ _EXPORTS: dict[str, str] = {
     "ModelStatus": "ollm_actors.inventory.types",
     "LimitsAPI": "ollm_actors.limits.api",
     "TokenBudget": "ollm_actors.limits.budget",
+    "HostFit": "ollm_actors.limits.memory_api",
+    "ModelMemory": "ollm_actors.limits.memory_api",
     "ModelLimits": "ollm_actors.limits.resolve",
     "estimate_message_tokens": "ollm_actors.limits.tokens",
     "estimate_tokens": "ollm_actors.limits.tokens",
@@ -249,6 +264,7 @@ _EXPORTS: dict[str, str] = {
     "Capabilities": "ollm_actors.vocab.entries",
     "parse_host": "ollm_actors.vocab.hosts",
     "parse_model_name": "ollm_actors.vocab.names",
+    "MemoryEstimate": "ollm_actors.vocab.memory",
     "RoutingProfile": "ollm_actors.vocab.profiles",
     "ModelDeleted": "ollm_actors.vocab.pull_events",
     "PullEvent": "ollm_actors.vocab.pull_events",

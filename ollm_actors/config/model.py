@@ -39,6 +39,7 @@ __all__ = (
     "OllamaProvider",
     "OllamaRequestOptions",
     "ProviderSettings",
+    "RoutingMemorySettings",
     "RoutingSettings",
     "Settings",
     "Timeouts",
@@ -241,13 +242,22 @@ class CooldownSettings(_Section, frozen=True):
         return CooldownRule(failures=self.failures, window=self.window, duration=self.duration)
 
 
+class RoutingMemorySettings(_Section, frozen=True):
+    """``routing.memory``: how the router counts a host's free GPU memory. ``evict`` false:
+    the host's ``vram`` less what ``/api/ps`` says other models hold; true: all of it
+    (Ollama unloads idle models to make room, at the cost of their next load)."""
+
+    evict: bool = False
+
+
 class RoutingSettings(_Section, frozen=True):
-    """``routing``: every profile (built-ins patched by settings), the task-type map, and
-    when a failing host is skipped."""
+    """``routing``: every profile (built-ins patched by settings), the task-type map, when
+    a failing host is skipped and how GPU memory is counted."""
 
     profiles: dict[str, RoutingProfile] = msgspec.field(default_factory=FrozenDict)
     tasks: dict[str, str] = msgspec.field(default_factory=FrozenDict)
     cooldown: CooldownSettings = CooldownSettings()
+    memory: RoutingMemorySettings = RoutingMemorySettings()
 
 
 class LimitsSettings(_Section, frozen=True):

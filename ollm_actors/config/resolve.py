@@ -20,7 +20,12 @@ from ollm_actors.config.layers import (
     source_of,
     where,
 )
-from ollm_actors.config.model import CooldownSettings, FrozenDict, Settings
+from ollm_actors.config.model import (
+    CooldownSettings,
+    FrozenDict,
+    RoutingMemorySettings,
+    Settings,
+)
 from ollm_actors.errors import SettingsProblem
 from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES, BUILTIN_TASKS
 from ollm_actors.vocab.entries import LimitsOverride
@@ -127,6 +132,9 @@ def build_settings(
         cooldown = msgspec.convert(
             doc["routing"].get("cooldown", {}), CooldownSettings, strict=False
         )
+        memory = msgspec.convert(
+            doc["routing"].get("memory", {}), RoutingMemorySettings, strict=False
+        )
         overrides = msgspec.convert(
             doc["limits"]["overrides"], dict[str, LimitsOverride], strict=False
         )
@@ -147,6 +155,7 @@ def build_settings(
             profiles=FrozenDict(profiles),
             tasks=FrozenDict(tasks),
             cooldown=cooldown,
+            memory=memory,
         ),
         limits=msgspec.structs.replace(settings.limits, overrides=FrozenDict(overrides)),
         models=FrozenDict(settings.models),

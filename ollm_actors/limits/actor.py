@@ -26,6 +26,7 @@ from ollm_actors.limits.messages import LimitsLearned, LookupLimits
 from ollm_actors.limits.resolve import ModelLimits, resolve_limits, server_facts_from_show
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.database import DatabaseSource
+from ollm_actors.vocab.memory import facts_from_model_info
 from ollm_actors.vocab.names import parse_model_name
 
 __all__ = ("LimitsActor",)
@@ -157,6 +158,11 @@ class LimitsActor(Actor[LimitsMessage]):
             server=facts,
             family=details.family or None,
         )
+        memory = facts_from_model_info(
+            details.model_info, tensors=details.tensors, family=details.family, weighed=False
+        )
+        if memory is not None:
+            limits = msgspec.structs.replace(limits, memory=memory)
         own = details.default_num_ctx
         if own is None:
             return limits

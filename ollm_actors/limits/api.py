@@ -177,11 +177,35 @@ class LimitsAPI:
         Raises ``PromptTooLarge`` (model, window, prompt size) when the prompt cannot fit,
         ``ValueError`` when several prompt forms are given or a count is negative, and what
         :meth:`lookup` raises.
+
+        Memory: on a host of known ``vram`` (the model's host, else ``host``) the budget says
+        whether the model at the ``num_ctx`` it sends fits whole in the GPU, and if not the
+        largest ``num_ctx`` that does and whether the prompt fits in it (``memory_*``
+        fields; None when the capacity or the model's memory facts are unknown).
         """
-        return await self._budget(
+        budget = await self._budget(
             name, (prompt, prompt_tokens, text, messages), max_output, host,
             self._max_tokens, self._num_ctx,
         )
+        return await self._memory_check(budget, name, host)
+
+    async def _memory_check(self, budget: TokenBudget, name: str, host: str | None) -> TokenBudget:
+        from ollm_actors.limits.budget_memory import with_memory
+
+        known = any(c.vram is not None for c in self._settings.capacities().values())
+        if not budget.fits or self._inventory is None or not known:
+            return budget
+        try:
+            memory = await self.memory(name, num_ctx=budget.options.num_ctx, host=host)
+        except OllmError:
+            return budget  # facts unknown (MemoryUnknown) or the host cannot say: unknown
+        for fit in memory.hosts:
+            if fit.host == memory.host and fit.vram is not None and fit.fits is not None:
+                return with_memory(
+                    budget, fit.host, fit.vram, memory.estimate, fits=fit.fits,
+                    cpu_share=fit.cpu_share or 0.0, max_context=fit.max_context,
+                )
+        return budget
 
     async def request_options(
         self,

@@ -44,6 +44,7 @@ __all__ = (
     "NUM_CTX_STEP",
     "RequestOptions",
     "TokenBudget",
+    "budget_context",
     "compute_budget",
     "compute_budget_for_prompt",
     "derived_name",
@@ -90,6 +91,18 @@ class TokenBudget(msgspec.Struct, frozen=True, kw_only=True):
     #: which explain the budget's own clamps)
     default_context_note: str | None = None
     fix: str | None = None
+    #: the memory check of ``budget()`` on a host of known ``vram`` (all None when its
+    #: capacity or the model's memory facts are unknown): the host, the estimated bytes at
+    #: the ``num_ctx`` to send, whether that fits whole in the GPU and what share would go
+    #: to the CPU, the largest ``num_ctx`` that fits (a multiple of 1,024), whether the
+    #: prompt and at least one token of output fit in it, and a sentence saying so
+    memory_host: str | None = None
+    memory_total: int | None = None
+    memory_fits: bool | None = None
+    memory_cpu_share: float | None = None
+    memory_max_context: int | None = None
+    memory_prompt_fits: bool | None = None
+    memory_note: str | None = None
 
 
 def derived_name(model: str, num_ctx: int) -> str:
@@ -136,6 +149,33 @@ def _with_default_context(budget: TokenBudget, limits: ModelLimits, needed: int)
 
 def _round_up(value: int, step: int) -> int:
     return -(-value // step) * step
+
+
+def _send_ctx(effective: int, prompt_tokens: int, output: int) -> int:
+    return min(effective, max(NUM_CTX_STEP, _round_up(prompt_tokens + output, NUM_CTX_STEP)))
+
+
+def budget_context(
+    window: int,
+    prompt_tokens: int,
+    *,
+    num_ctx: int | None,
+    requested: int | None,
+    model_max: int | None,
+    generates: bool,
+) -> int:
+    """The ``num_ctx`` :func:`compute_budget` sends for a prompt of ``prompt_tokens`` that
+    fits a model of ``window`` (``model_max`` its max output, None: the window), with
+    ``requested`` output (None: nothing asked) and the settings' ``num_ctx``: the context
+    the model is loaded with, so the one the router sizes its memory at."""
+    effective = effective_window(window, num_ctx)
+    if not generates:
+        output = 0
+    elif requested is not None:
+        output = reserved_output(requested, model_max, generates=True)
+    else:
+        output = max(1, min(window if model_max is None else model_max, effective - prompt_tokens))
+    return _send_ctx(effective, prompt_tokens, output)
 
 
 def compute_budget(
@@ -221,7 +261,7 @@ def compute_budget(
                 output = left
             output = max(1, output)
 
-    send_ctx = min(effective, max(NUM_CTX_STEP, _round_up(prompt_tokens + output, NUM_CTX_STEP)))
+    send_ctx = _send_ctx(effective, prompt_tokens, output)
     budget = TokenBudget(
         model=limits.model,
         context_window=window,

@@ -44,6 +44,7 @@ from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.entries import Capabilities, LimitsOverride, ModelEntry
 from ollm_actors.vocab.family_defaults import SAFE_DEFAULT, FamilyDefault, family_default
 from ollm_actors.vocab.fit import misfit, need_for
+from ollm_actors.vocab.memory import MemoryFacts
 from ollm_actors.vocab.modelfile import SERVER_DEFAULT_NUM_CTX, DefaultContextSource
 from ollm_actors.vocab.names import parse_model_name
 from ollm_actors.vocab.patterns import compile_pattern
@@ -120,6 +121,9 @@ class ModelLimits(msgspec.Struct, frozen=True, kw_only=True):
     #: ``PARAMETER num_ctx`` (``modelfile``), else the server's default (``server default``)
     default_context: int = SERVER_DEFAULT_NUM_CTX
     default_context_source: DefaultContextSource = "server default"
+    #: what the memory estimate needs (``/api/show`` facts; ``size`` 0 until the router adds
+    #: the file size from ``/api/tags``); None when the server sent no such facts
+    memory: MemoryFacts | None = None
 
 
 def _positive_int(value: Any) -> int | None:

@@ -27,6 +27,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from ollm_actors.routing._fast_memory import MemoryMemo
 from ollm_actors.routing.candidate import Candidate, estimated_billions, parse_parameter_size
 from ollm_actors.routing.outcome import Outcome
 from ollm_actors.routing.scoring import (
@@ -39,6 +40,7 @@ from ollm_actors.routing.scoring import (
     size_points,
 )
 from ollm_actors.vocab.fit import Misfit, Need, misfit
+from ollm_actors.vocab.memory_fit import CONTEXT_STEP, Placement
 from ollm_actors.vocab.names import model_base
 
 __all__ = ("PoolScorer", "ScoreMemo", "fast_model_base")
@@ -105,6 +107,7 @@ class ScoreMemo:
         "_scores",
         "_sizes",
         "_split",
+        "memory",
     )
 
     def __init__(self) -> None:
@@ -116,6 +119,8 @@ class ScoreMemo:
         self._scores: dict[_ScoreKey, _ScoreTable] = {}
         self._split: tuple[tuple[Candidate, ...], list[Candidate], list[Candidate]] | None = None
         self._names: tuple[Sequence[Candidate], dict[str, list[Candidate]]] | None = None
+        #: the memory rule's answers (placements per model, host, free bytes and context)
+        self.memory = MemoryMemo()
 
     def split(self, everyone: Sequence[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
         """``everyone`` split into the candidates of hosts that answer now (online and not
@@ -186,7 +191,16 @@ class PoolScorer:
     and :func:`~ollm_actors.routing.scoring.explain` do, each part looked up in ``memo`` (a
     fresh one when not given) and computed by the plain rule when missing. Never waits."""
 
-    __slots__ = ("_explained", "_families", "_fits", "_quants", "_scores", "_sizes", "rules")
+    __slots__ = (
+        "_explained",
+        "_families",
+        "_fits",
+        "_memory",
+        "_quants",
+        "_scores",
+        "_sizes",
+        "rules",
+    )
 
     def __init__(self, rules: Rules, memo: ScoreMemo | None = None) -> None:
         self.rules = rules
@@ -195,6 +209,7 @@ class PoolScorer:
         self._fits, self._families, self._sizes, self._quants = memo._tables(rules)
         self._explained = memo._explained
         self._scores = memo._score_table(rules)
+        self._memory = memo.memory.view(rules.need)
 
     def misfit(self, candidate: Candidate) -> Misfit | None:
         """:func:`~ollm_actors.routing.scoring.reject` of ``candidate``."""
@@ -208,7 +223,19 @@ class PoolScorer:
         if why is _UNCHECKED:
             _bounded(by_caps)
             why = by_caps[caps] = misfit(caps, window, self.rules.need, output)
+        if why is None and candidate.memory is not None and not self.rules.allow_cpu_spill:
+            return self._memory.spill(candidate)
         return why
+
+    def placement(self, candidate: Candidate) -> tuple[Placement | None, int]:
+        """Where ``candidate`` goes on its host's free VRAM at its request's context (None:
+        unknown), and that context."""
+        return self._memory.placement(candidate)
+
+    def memory_rank(self, candidate: Candidate) -> int:
+        """The memory rank of ``candidate`` (fits, unknown, spills) at its request's
+        context: what settles a tie first (:func:`~ollm_actors.routing.ranking.preference`)."""
+        return self._memory.rank(candidate)
 
     def score(self, candidate: Candidate) -> float:
         """:func:`~ollm_actors.routing.scoring.score` of a candidate that fits."""
@@ -290,6 +317,12 @@ class PoolScorer:
         model_base_of = fast_model_base
         scores = self._scores
         known = scores.get
+        no_spill = not rules.allow_cpu_spill
+        spill = self._memory.spill
+        edge_of = self._memory.edges.get
+        spilled = self._memory.spilled
+        profile = rules.profile
+        context_of = self._memory.contexts.get
         top = -math.inf
         leaders: list[Candidate] = []
         for cand in pool:
@@ -297,6 +330,22 @@ class PoolScorer:
             why = _UNCHECKED if by_caps is None else by_caps.get(cand.capabilities, _UNCHECKED)
             if why is _UNCHECKED:
                 why = self.misfit(cand)
+            elif why is None and no_spill and cand.memory is not None:
+                # MemoryView.spill inlined for the common case: the candidate's edge known
+                # and a context on the 1,024 grid; anything else goes to the method.
+                edge = edge_of(id(cand))
+                num_ctx = context_of(
+                    (cand.context_window, cand.max_output_tokens, cand.capabilities)
+                )
+                if (
+                    edge is None
+                    or edge[0] is not cand
+                    or num_ctx is None
+                    or num_ctx % CONTEXT_STEP
+                ):
+                    why = spill(cand)
+                elif num_ctx > edge[1]:
+                    why = spilled(cand, num_ctx, profile)
             if why is not None:
                 add_rejected((cand, why))
                 continue

@@ -20,6 +20,13 @@ decision is published as ``route.decided`` (payload: the :class:`RouteDecision`)
 Fit. Whether a model can hold a prompt is the fit rule of :mod:`ollm_actors.vocab.fit`, the
 same one ``rt.limits.budget`` applies (with ``providers.ollama.options.numCtx``), so a model
 the router picks always has a budget that fits.
+
+Memory. On a host whose ``vram`` the settings give, each candidate carries the model's
+memory facts (learned by the limits actor from ``/api/show``) and the VRAM free for it
+(capacity less what ``/api/ps`` says other models hold, or all of it with
+``routing.memory.evict``); the memory rule (:mod:`ollm_actors.routing.memory_rule`) prefers
+the host where the model fits at the request's context and, for ``allowCpuSpill: false``,
+rejects a spill. Its placements are kept in the router's ``ScoreMemo``.
 """
 
 from __future__ import annotations
@@ -103,6 +110,9 @@ class RouterActor(Actor[RouterMessage]):
         self._num_ctx = settings.providers.ollama.options.num_ctx
         self._max_output = settings.options.max_tokens  # reserved by the fit rule
         self._ttl = settings.inventory.ttl
+        # Hosts of known GPU memory (providers.ollama.hosts[].vram) and how free is counted.
+        self._capacities = settings.capacities()
+        self._evict = settings.routing.memory.evict
         # A tuple: the selection's memo keeps its split into pools while it is the same one.
         self._candidates: tuple[Candidate, ...] | None = None
         self._skipped: dict[str, str] = {}
@@ -163,7 +173,9 @@ class RouterActor(Actor[RouterMessage]):
             loaded = []
         resolved = await self._limits.lookup_installed(snapshot.models)
         self._skipped = skipped_hosts(snapshot)
-        return build_candidates(snapshot, resolved, loaded)
+        return build_candidates(
+            snapshot, resolved, loaded, capacities=self._capacities, evict=self._evict
+        )
 
     def _catalog_candidates(self) -> list[Candidate]:
         if self._catalog is None:

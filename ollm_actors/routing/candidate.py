@@ -11,12 +11,31 @@ import re
 
 import msgspec
 
+from ollm_actors.vocab.memory import KvType, MemoryFacts
+
 __all__ = (
     "Candidate",
+    "CandidateMemory",
     "estimated_billions",
     "parse_parameter_size",
     "quantization_bits",
 )
+
+
+class CandidateMemory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """What the memory rule needs of one model on one host of known capacity: the model's
+    ``facts`` (file size included) and ``digest``, the host's ``vram`` and the part of it
+    ``free`` for this model (``vram`` less what other loaded models hold, or all of it when
+    ``routing.memory.evict`` is on), and the server's slots, KV cache type and flash
+    attention (None: unknown) as the host's settings give them."""
+
+    digest: str
+    facts: MemoryFacts
+    vram: int
+    free: int
+    parallel: int = 1
+    kv_type: KvType = "f16"
+    flash_attention: bool | None = None
 
 
 class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -31,7 +50,9 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ``stale`` marks an entry served from the cached list of a host that did not answer.
     ``degraded`` marks a host that answers badly or slowly, ``latency_ms`` its last probe
     (None: not probed); among equal scores they decide the host (see
-    :func:`~ollm_actors.routing.ranking.preference`).
+    :func:`~ollm_actors.routing.ranking.preference`), after ``memory``: None when the host's
+    capacity or the model's facts are unknown, else what the memory rule
+    (:mod:`ollm_actors.routing.memory_rule`) needs to tell whether the model fits the GPU.
     """
 
     name: str
@@ -49,6 +70,7 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     online: bool = True
     degraded: bool = False
     latency_ms: float | None = None
+    memory: CandidateMemory | None = None
 
     @property
     def fresh(self) -> bool:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
+import msgspec
+
 from ollm_actors.inventory.types import InventorySnapshot, LoadedModel, ModelInfo
 from ollm_actors.limits.resolve import ModelLimits
-from ollm_actors.routing.candidate import Candidate
+from ollm_actors.routing.candidate import Candidate, CandidateMemory
 from ollm_actors.vocab.database import ModelDatabase
 from ollm_actors.vocab.entries import ModelEntry
+from ollm_actors.vocab.memory import KV_TYPES, KvType
+from ollm_actors.vocab.memory_fit import HostCapacity
 from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.pattern_names import pattern_name
 
@@ -22,6 +26,7 @@ __all__ = (
     "build_candidates",
     "candidate_from",
     "candidate_from_limits",
+    "candidate_memory",
     "catalog_candidates",
     "skipped_hosts",
 )
@@ -35,6 +40,7 @@ def candidate_from(
     loaded: bool,
     degraded: bool = False,
     latency_ms: float | None = None,
+    memory: CandidateMemory | None = None,
 ) -> Candidate:
     """One installed model as the router sees it.
 
@@ -59,6 +65,36 @@ def candidate_from(
         online=online,
         degraded=degraded,
         latency_ms=latency_ms,
+        memory=memory,
+    )
+
+
+def candidate_memory(
+    info: ModelInfo, limits: ModelLimits, capacity: HostCapacity | None, used: int
+) -> CandidateMemory | None:
+    """What the memory rule needs of ``info`` on its host: None unless the host's ``vram``
+    is known (``capacity``) and the server's facts (``limits.memory``, weighed by the tags'
+    file size when it sent no tensor list) can size the model. ``used`` is the VRAM other
+    models hold there (0 when evicting is allowed)."""
+    facts = limits.memory
+    if capacity is None or capacity.vram is None or facts is None:
+        return None
+    if facts.tensors is None:
+        if info.size <= 0:
+            return None
+        facts = msgspec.structs.replace(facts, size=info.size)
+    kv: KvType = "f16"
+    for known in KV_TYPES:
+        if capacity.kv_cache_type == known:
+            kv = known
+    return CandidateMemory(
+        digest=limits.digest or info.digest,
+        facts=facts,
+        vram=capacity.vram,
+        free=max(capacity.vram - used, 0),
+        parallel=capacity.num_parallel or 1,
+        kv_type=kv,
+        flash_attention=capacity.flash_attention,
     )
 
 
@@ -81,6 +117,8 @@ def build_candidates(
     snapshot: InventorySnapshot,
     limits: Mapping[tuple[str, str], ModelLimits],
     loaded: Iterable[LoadedModel] = (),
+    capacities: Mapping[str, HostCapacity] | None = None,
+    evict: bool = False,
 ) -> list[Candidate]:
     """Every model of ``snapshot`` that has resolved ``limits`` (keyed by ``(host, name)``),
     as candidates, in the snapshot's order.
@@ -91,11 +129,20 @@ def build_candidates(
     ``llama3.1`` and ``llama3.1:latest`` are one model). A host's health (degraded, probe
     latency) comes from its status. Models without limits are skipped (the router cannot
     judge them), and so are the models of :func:`skipped_hosts`.
+
+    With ``capacities`` (the settings' per-host capacity), a model on a host of known
+    ``vram`` carries its :func:`candidate_memory`: free VRAM is the capacity less the
+    ``size_vram`` of the other models loaded there, or all of it when ``evict``.
     """
     online = {status.url: status.online for status in snapshot.hosts}
     health = {status.url: status for status in snapshot.hosts}
     skipped = skipped_hosts(snapshot)
-    in_memory = {(item.host, model_key(item.name)) for item in loaded if not item.stale}
+    current = [item for item in loaded if not item.stale]
+    in_memory = {(item.host, model_key(item.name)) for item in current}
+    holding: dict[str, list[tuple[str, int]]] = {}
+    for item in current:
+        holding.setdefault(item.host, []).append((model_key(item.name), item.size_vram))
+    capacities = capacities or {}
     out: list[Candidate] = []
     for info in snapshot.models:
         resolved = limits.get((info.host, info.name))
@@ -110,9 +157,26 @@ def build_candidates(
                 loaded=(info.host, model_key(info.name)) in in_memory,
                 degraded=status is not None and status.state == "degraded",
                 latency_ms=None if status is None else status.latency_ms,
+                memory=_memory_of(info, resolved, capacities, holding, evict),
             )
         )
     return out
+
+
+def _memory_of(
+    info: ModelInfo,
+    limits: ModelLimits,
+    capacities: Mapping[str, HostCapacity],
+    holding: Mapping[str, list[tuple[str, int]]],
+    evict: bool,
+) -> CandidateMemory | None:
+    capacity = capacities.get(info.host)
+    if capacity is None or capacity.vram is None:
+        return None
+    key = model_key(info.name)
+    # The model's own copy, if loaded, makes room when it is reloaded at another context.
+    used = 0 if evict else sum(v for k, v in holding.get(info.host, ()) if k != key)
+    return candidate_memory(info, limits, capacity, used)
 
 
 def skipped_hosts(snapshot: InventorySnapshot) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 
 import msgspec
 
@@ -26,12 +27,16 @@ class Outcome(msgspec.Struct):
     top: float = -math.inf
     leaders: list[Candidate] = msgspec.field(default_factory=list)
 
-    def best(self) -> tuple[float, Candidate]:
+    def best(self, rank: Callable[[Candidate], int] | None = None) -> tuple[float, Candidate]:
         """The best score and the candidate that wins its tie by
-        :func:`~ollm_actors.routing.ranking.preference` (``fitting`` not empty)."""
+        :func:`~ollm_actors.routing.ranking.preference` (``fitting`` not empty), ``rank``
+        giving each leader's memory rank (None: unknown for all)."""
         leaders = self.leaders
-        chosen = leaders[0] if len(leaders) == 1 else min(leaders, key=preference)
-        return self.top, chosen
+        if len(leaders) == 1:
+            return self.top, leaders[0]
+        if rank is None:
+            return self.top, min(leaders, key=preference)
+        return self.top, min(leaders, key=lambda c: preference(c, rank(c)))
 
 
 def _by_count(item: tuple[str, int]) -> tuple[int, str]:
@@ -50,6 +55,7 @@ def why_none(outcome: Outcome, rules: Rules, where: str) -> str:
         "capability": f"no model with {', '.join(rules.required)}",
         "embedding-only": "only embedding models are available",
         "generative": "no embedding model is available",
+        "memory": "no model fits whole in the GPU of its host (allowCpuSpill: false)",
     }
     if len(kinds) == 1:
         return single[next(iter(kinds))]
@@ -59,6 +65,7 @@ def why_none(outcome: Outcome, rules: Rules, where: str) -> str:
         "capability": f"without {', '.join(rules.required)}",
         "embedding-only": "embedding-only",
         "generative": "not embedding models",
+        "memory": "too large for the GPU of their host",
     }
     parts = ", ".join(f"{n} {plural[k]}" for k, n in sorted(kinds.items(), key=_by_count))
     return f"none of the {len(outcome.rejected)} models {where} fits ({parts})"

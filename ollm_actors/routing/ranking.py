@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import CandidateScore
+from ollm_actors.routing.memory_rule import FITS, UNKNOWN
 
 __all__ = (
     "LISTED_CANDIDATES",
@@ -31,6 +32,8 @@ __all__ = (
 LISTED_CANDIDATES = 100
 
 _T = TypeVar("_T")
+#: a candidate's memory rank (:mod:`ollm_actors.routing.memory_rule`)
+MemoryRank = Callable[[Candidate], int]
 
 
 def identity(c: Candidate) -> tuple[object, ...]:
@@ -51,22 +54,30 @@ def identity(c: Candidate) -> tuple[object, ...]:
         c.online,
         c.degraded,
         -1.0 if c.latency_ms is None else c.latency_ms,
+        ("", -1) if c.memory is None else (c.memory.digest, c.memory.free),
     )
 
 
-def preference(c: Candidate) -> tuple[object, ...]:
-    """How a tie of equal scores is settled, lowest first: a host where the model is loaded
-    (no cold load), then a healthy host over a degraded one, then the faster host (lower
-    probe latency; unprobed last), then :func:`identity`."""
-    return (not c.loaded, c.degraded, _latency(c), identity(c))
+def preference(c: Candidate, memory: int = UNKNOWN) -> tuple[object, ...]:
+    """How a tie of equal scores is settled, lowest first: a host where the model fits whole
+    in the GPU (``memory``, the memory rule's rank: fits, unknown, spills), then one where it
+    is loaded (no cold load), then a healthy host over a degraded one, then the faster host
+    (lower probe latency; unprobed last), then :func:`identity`."""
+    return (memory, not c.loaded, c.degraded, _latency(c), identity(c))
 
 
-def best(scored: Sequence[tuple[float, Candidate]]) -> tuple[float, Candidate]:
+def _no_memory(c: Candidate) -> int:
+    return UNKNOWN
+
+
+def best(
+    scored: Sequence[tuple[float, Candidate]], rank: MemoryRank = _no_memory
+) -> tuple[float, Candidate]:
     """The highest score of ``scored`` (not empty) and the candidate that wins its tie by
-    :func:`preference`."""
+    :func:`preference`, ``rank`` giving each candidate's memory rank."""
     top = max(s for s, _ in scored)
     tied = [pair for pair in scored if pair[0] == top]
-    return min(tied, key=lambda pair: preference(pair[1]))
+    return min(tied, key=lambda pair: preference(pair[1], rank(pair[1])))
 
 
 def _latency(c: Candidate) -> float:
@@ -82,14 +93,23 @@ def _host_facts(c: Candidate) -> str:
     return ", ".join(facts)
 
 
-def host_choice(chosen: Candidate, peers: Sequence[Candidate]) -> str | None:
+def host_choice(
+    chosen: Candidate, peers: Sequence[Candidate], rank: MemoryRank = _no_memory
+) -> str | None:
     """Why ``chosen`` runs on its host rather than on one of ``peers`` (the other hosts'
-    candidates of the same model that fit too), or None when there are none."""
+    candidates of the same model that fit too), or None when there are none; ``rank``
+    gives each candidate's memory rank."""
     if not peers:
         return None
-    peers = sorted(peers, key=preference)
+    peers = sorted(peers, key=lambda c: preference(c, rank(c)))
     rival = peers[0]
-    if chosen.loaded and not rival.loaded:
+    if rank(chosen) < rank(rival):
+        why = (
+            "the model fits whole in its GPU"
+            if rank(chosen) == FITS
+            else f"the model would spill to the CPU on {rival.host}"
+        )
+    elif chosen.loaded and not rival.loaded:
         why = "the model is already loaded there (no cold load)"
     elif rival.degraded and not chosen.degraded:
         why = f"it answers well while {rival.host} is degraded"

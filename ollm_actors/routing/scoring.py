@@ -35,6 +35,7 @@ from ollm_actors.routing.candidate import (
     estimated_billions,
     quantization_bits,
 )
+from ollm_actors.routing.memory_rule import placement, request_context, spill_misfit
 from ollm_actors.vocab.fit import Misfit, Need, misfit, need_for
 from ollm_actors.vocab.names import model_base
 from ollm_actors.vocab.profiles import RoutingProfile
@@ -84,6 +85,8 @@ class Rules(msgspec.Struct, frozen=True, kw_only=True):
     mid: bool
     code_tuned: bool
     wide_window: bool
+    #: False: a candidate that would spill to the CPU is rejected (``allowCpuSpill``)
+    allow_cpu_spill: bool = True
 
 
 def rules_for(
@@ -120,15 +123,23 @@ def rules_for(
         mid=name in _MID_PROFILES,
         code_tuned=name in _CODE_PROFILES,
         wide_window=name in _WINDOW_PROFILES,
+        allow_cpu_spill=profile.allowCpuSpill is not False,
     )
 
 
 def reject(candidate: Candidate, rules: Rules) -> Misfit | None:
     """The first rule of the fit rule (:mod:`ollm_actors.vocab.fit`) ``candidate`` breaks
-    under ``rules``, or ``None`` if it fits."""
-    return misfit(
+    under ``rules``, or ``None`` if it fits; then, for a profile that allows no CPU spill,
+    the memory rule (:mod:`ollm_actors.routing.memory_rule`)."""
+    why = misfit(
         candidate.capabilities, candidate.context_window, rules.need, candidate.max_output_tokens
     )
+    if why is None and not rules.allow_cpu_spill and candidate.memory is not None:
+        num_ctx = request_context(candidate, rules.need)
+        placed = placement(candidate, num_ctx)
+        if placed is not None and not placed.fits:
+            return spill_misfit(candidate, num_ctx, rules.profile)
+    return why
 
 
 def _matches(text: str, family: str) -> bool:

@@ -21,10 +21,11 @@ from ollm_actors.routing._fast import PoolScorer, ScoreMemo
 from ollm_actors.routing.build_decision import routed_decision
 from ollm_actors.routing.candidate import Candidate
 from ollm_actors.routing.decision import RouteDecision
+from ollm_actors.routing.memory_rule import memory_reason
 from ollm_actors.routing.no_model import no_model_error
 from ollm_actors.routing.outcome import Outcome, why_none
 from ollm_actors.routing.ranking import best, host_choice, identity
-from ollm_actors.routing.scoring import Rules, rules_for
+from ollm_actors.routing.scoring import rules_for
 from ollm_actors.vocab.fit import override_misfit
 from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.profiles import RoutingProfile
@@ -131,23 +132,25 @@ class Search:
             scorer = self._scorer(step)
             rules = scorer.rules
             outcome = scorer.evaluate(pool)
-            chosen = self._override(name, rules, others, outcome, reasons, online)
+            chosen = self._override(name, scorer, others, outcome, reasons, online)
             if chosen is None and outcome.fitting:
-                best_score, top = outcome.best()
+                best_score, top = outcome.best(scorer.memory_rank)
                 fits = len(outcome.fitting)
                 reasons.append(
                     f"{top.name} on {top.host} is the best '{name}' model available "
                     f"(score {best_score:.1f}; {fits} of {len(pool)} models {where} fit)"
                 )
                 reasons.extend(scorer.explain(top))
-                peers = [
-                    c
-                    for c in self.memo.same_name(pool, top.name)
-                    if c.host != top.host and scorer.misfit(c) is None
+                elsewhere = [
+                    c for c in self.memo.same_name(pool, top.name) if c.host != top.host
                 ]
-                where_run = host_choice(top, peers)
+                peers = [c for c in elsewhere if scorer.misfit(c) is None]
+                where_run = host_choice(top, peers, scorer.memory_rank)
                 if where_run is not None:
                     reasons.append(where_run)
+                memory = memory_reason(top, elsewhere, scorer.placement)
+                if memory is not None:
+                    reasons.append(memory)
                 chosen = top
             if chosen is not None:
                 if not online:
@@ -170,7 +173,7 @@ class Search:
     def _override(
         self,
         name: str,
-        rules: Rules,
+        scorer: PoolScorer,
         others: Sequence[Candidate],
         outcome: Outcome,
         reasons: list[str],
@@ -179,6 +182,7 @@ class Search:
         wanted = self.overrides.get(name)
         if not wanted:
             return None
+        rules = scorer.rules
         setting = f"model.routing.overrides.{name}"
         try:
             key = parse_model_name(wanted).key
@@ -188,7 +192,7 @@ class Search:
             return None
         fitting = [(s, c) for s, c in outcome.fitting if model_key(c.name) == key]
         if fitting:
-            _, chosen = best(fitting)
+            _, chosen = best(fitting, scorer.memory_rank)
             reasons.append(
                 f"override {chosen.name} for '{name}' ({setting}) is available on "
                 f"{chosen.host} and fits"

@@ -63,7 +63,7 @@ class Need(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 class Misfit(msgspec.Struct, frozen=True):
     """Why a model does not fit: a ``kind`` to group by and a sentence about the model."""
 
-    kind: str  # embedding-only | generative | capability | window | prompt
+    kind: str  # embedding-only | generative | capability | window | prompt | memory (router)
     text: str
 
 

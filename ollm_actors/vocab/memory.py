@@ -135,18 +135,21 @@ def facts_from_model_info(
     size: int = 0,
     tensors: TensorBytes | None = None,
     family: str | None = None,
+    weighed: bool = True,
 ) -> MemoryFacts | None:
     """:class:`MemoryFacts` from ``model_info`` (``<arch>.*`` keys, ``<arch>`` being
     ``general.architecture``, else ``family``); None when the keys the estimate cannot do
     without (``block_count``, ``embedding_length``, ``attention.head_count``) are missing
-    or when there is neither a file ``size`` nor ``tensors`` to weigh it by."""
+    or, with ``weighed`` (the default), when there is neither a file ``size`` nor
+    ``tensors`` to weigh it by. ``weighed`` false is for a caller that adds the file size
+    later (the limits layer learns ``/api/show`` facts before it sees ``/api/tags``)."""
     arch = info.get("general.architecture")
     if not isinstance(arch, str) or not arch:
         arch = family or ""
     layers = _int(info, f"{arch}.block_count")
     embedding = _int(info, f"{arch}.embedding_length")
     heads = _int(info, f"{arch}.attention.head_count")
-    if not (layers and embedding and heads) or (size <= 0 and tensors is None):
+    if not (layers and embedding and heads) or (weighed and size <= 0 and tensors is None):
         return None
     heads_kv = _int(info, f"{arch}.attention.head_count_kv") or heads
     per_head = embedding // heads

@@ -67,6 +67,7 @@ KEYS: list[tuple[tuple[str, ...], list[Any]]] = [
     (("routing", "cooldown", "failures"), [0, 2, 4, 6]),
     (("routing", "cooldown", "window"), [10.5, 20.5, 30.5, 40.5]),
     (("routing", "cooldown", "duration"), [11.5, 21.5, 31.5, 41.5]),
+    (("routing", "memory", "evict"), [True, False, True, False]),
     (("cache", "dir"), ["/u", "/p", "/e", "/f"]),
     (("events", "buffer"), [16, 32, 64, 128]),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,12 +10,14 @@ from hypothesis import strategies as st
 from ollm_actors.errors import NoModelAvailable
 from ollm_actors.routing import _fast
 from ollm_actors.routing._fast import PoolScorer, ScoreMemo, fast_model_base
-from ollm_actors.routing.candidate import Candidate
+from ollm_actors.routing.candidate import Candidate, CandidateMemory
 from ollm_actors.routing.decision import RouteDecision
+from ollm_actors.routing.memory_rule import memory_rank, placement, request_context
 from ollm_actors.routing.scoring import Rules, explain, reject, rules_for, score
 from ollm_actors.routing.select import select_model
 from ollm_actors.vocab.builtin_profiles import BUILTIN_PROFILES
 from ollm_actors.vocab.entries import CAPABILITY_NAMES
+from ollm_actors.vocab.memory import MemoryFacts, facts_from_model_info
 from ollm_actors.vocab.names import model_base
 from ollm_actors.vocab.profiles import RoutingProfile
 
@@ -29,6 +32,41 @@ names = (
     st.builds(lambda b, t: f"{b}:{t}", st.sampled_from(BASES), st.sampled_from(("7b", "latest")))
     | st.sampled_from(BASES)
     | st.text(alphabet=NAME_CHARS, max_size=16)
+)
+
+
+def _facts(layers: int, embedding: int, size: int) -> MemoryFacts:
+    info = {
+        "general.architecture": "llama",
+        "llama.block_count": layers,
+        "llama.embedding_length": embedding,
+        "llama.attention.head_count": 32,
+        "llama.attention.head_count_kv": 8,
+        "llama.context_length": 131072,
+    }
+    facts = facts_from_model_info(info, size=size)
+    assert facts is not None
+    return facts
+
+
+# A digest names one model's facts (as on a real server); a few, from 1B to 70B-like.
+DIGESTS = {
+    "d-small": _facts(16, 2048, 1_300_000_000),
+    "d-8b": _facts(32, 4096, 4_900_000_000),
+    "d-big": _facts(80, 8192, 40_000_000_000),
+}
+GB = 1_000_000_000
+memories = st.builds(
+    lambda digest, vram, used, parallel, kv, flash: CandidateMemory(
+        digest=digest, facts=DIGESTS[digest], vram=vram, free=max(vram - used, 0),
+        parallel=parallel, kv_type=kv, flash_attention=flash,
+    ),
+    st.sampled_from(sorted(DIGESTS)),
+    st.sampled_from((4 * GB, 8 * GB, 24 * GB, 48 * GB)),
+    st.sampled_from((0, 0, 3 * GB)),
+    st.sampled_from((1, 2)),
+    st.sampled_from(("f16", "q8_0", "q4_0")),
+    st.sampled_from((None, True, False)),
 )
 candidates = st.builds(
     Candidate,
@@ -55,6 +93,8 @@ candidates = st.builds(
     # Host health decides ties only; the scores must not depend on it.
     degraded=st.booleans(),
     latency_ms=st.none() | st.sampled_from((0.5, 12.0, 40.0)),
+    # Memory facts and host capacity decide ties and, without allowCpuSpill, rejections.
+    memory=st.none() | memories,
 )
 families = st.sampled_from(("llama", "qwen", "code", "codellama", "phi", "star", "qwen2.5-coder",
                             "ns", "x/q", "a:b")) | st.text(alphabet=NAME_CHARS, max_size=5)
@@ -64,6 +104,7 @@ profiles = st.builds(
     preferredFamilies=st.lists(families, max_size=6).map(tuple),
     minContextWindow=st.sampled_from((0, 4096, 16384, 65536)),
     requiredCapabilities=st.lists(st.sampled_from(CAPABILITY_NAMES), max_size=2).map(tuple),
+    allowCpuSpill=st.sampled_from((None, True, False)),
 )
 
 
@@ -72,13 +113,17 @@ def rules(draw: st.DrawFn) -> Rules:
     """Rules of a built-in profile or a generated one, under any profile name (the name
     decides the size, code and window preferences)."""
     name = draw(st.sampled_from(sorted(BUILTIN_PROFILES)))
-    profile = draw(st.sampled_from([BUILTIN_PROFILES[name]]) | profiles)
+    builtin = msgspec.structs.replace(
+        BUILTIN_PROFILES[name], allowCpuSpill=draw(st.sampled_from((None, False)))
+    )
+    profile = draw(st.just(builtin) | profiles)
     return rules_for(
         name,
         profile,
         require=draw(st.lists(st.sampled_from(CAPABILITY_NAMES), max_size=2)),
         prompt_tokens=draw(st.sampled_from((0, 1000, 6000, 40000))),
         num_ctx=draw(st.sampled_from((None, 8192))),
+        max_output=draw(st.sampled_from((None, 512))),
     )
 
 
@@ -123,6 +168,10 @@ def test_a_shared_memo_agrees_across_calls_and_when_its_tables_start_over(
             if reject(cand, rule) is None:
                 assert scorer.score(cand) == score(cand, rule)
             assert scorer.explain(cand) == explain(cand, rule)
+            num_ctx = request_context(cand, rule.need)
+            placed = placement(cand, num_ctx)
+            assert scorer.placement(cand) == (placed, num_ctx)
+            assert scorer.memory_rank(cand) == memory_rank(placed)
 
 
 @settings(max_examples=150)
@@ -145,10 +194,19 @@ def test_the_same_candidates_under_other_rules_are_scored_anew(
             assert (outcome.fitting, outcome.rejected) == plain(pool, rule)
 
 
+# The built-ins and one that allows no CPU spill, so rejections by memory are compared too.
+SELECT_PROFILES = {
+    **BUILTIN_PROFILES,
+    "strict": msgspec.structs.replace(
+        BUILTIN_PROFILES["general"], name="strict", allowCpuSpill=False, fallbackProfile=None
+    ),
+}
+
+
 def _select(pool: list[Candidate], profile: str, memo: ScoreMemo | None) -> object:
     try:
         decision: RouteDecision = select_model(
-            profile, pool, profiles=BUILTIN_PROFILES, prompt_tokens=2000, memo=memo
+            profile, pool, profiles=SELECT_PROFILES, prompt_tokens=2000, memo=memo
         )
     except NoModelAvailable as exc:
         return (exc.rejected, exc.suggestions)
@@ -157,7 +215,7 @@ def _select(pool: list[Candidate], profile: str, memo: ScoreMemo | None) -> obje
 
 @settings(max_examples=100)
 @given(st.lists(st.tuples(st.lists(candidates, max_size=12),
-                          st.sampled_from(sorted(BUILTIN_PROFILES))), min_size=1, max_size=4))
+                          st.sampled_from(sorted(SELECT_PROFILES))), min_size=1, max_size=4))
 def test_select_model_answers_the_same_with_a_memo_or_without(
     calls: list[tuple[list[Candidate], str]],
 ) -> None:
