@@ -115,9 +115,13 @@ def eta_text(seconds: float | None) -> str:
         return "99h+"
     if whole >= 3600:
         return f"{whole // 3600}h{whole % 3600 // 60}m"
-    # Go rounds half away from zero, to whole seconds, below an hour.
+    # Below an hour: Go's Duration.Round(time.Second).String() (half away from zero), which
+    # writes 59m59.6s, rounded up, as 1h0m0s.
     whole = int(seconds + 0.5)
-    minutes, secs = divmod(whole, 60)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
     return f"{minutes}m{secs}s" if minutes else f"{secs}s"
 
 
