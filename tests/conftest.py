@@ -2,7 +2,8 @@
 
 - Every async test runs under asyncio and trio.
 - Hermetic by default: each test gets an environment without ``OLLM_*`` and ``OLLAMA_*``
-  variables (nor ``NO_COLOR``), and its own ``HOME`` and XDG directories, so neither the
+  variables (nor ``NO_COLOR``, ``COLUMNS`` or ``LINES``: a terminal's width, or the 80 that
+  pytest-xdist's workers set, would change every table), and its own ``HOME`` and XDG directories, so neither the
   developer's shell nor their real settings or cache reach a test (or the `ollm` processes it
   starts).
 - Ctrl-C works in child processes: a suite started with SIGINT ignored (a shell's background
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 _LEAKY_PREFIXES = ("OLLM_", "OLLAMA_")
-_LEAKY_NAMES = ("NO_COLOR", "FORCE_COLOR")
+_LEAKY_NAMES = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES")
 
 
 def pytest_configure(config: pytest.Config) -> None:
