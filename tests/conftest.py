@@ -3,9 +3,9 @@
 - Every async test runs under asyncio and trio.
 - Hermetic by default: each test gets an environment without ``OLLM_*`` and ``OLLAMA_*``
   variables (nor ``NO_COLOR``, ``COLUMNS`` or ``LINES``: a terminal's width, or the 80 that
-  pytest-xdist's workers set, would change every table), and its own ``HOME`` and XDG directories, so neither the
-  developer's shell nor their real settings or cache reach a test (or the `ollm` processes it
-  starts).
+  pytest-xdist's workers set, would change every table), and its own ``HOME`` and XDG
+  directories, so neither the developer's shell nor their real settings or cache reach a test
+  (or the `ollm` processes it starts).
 - Ctrl-C works in child processes: a suite started with SIGINT ignored (a shell's background
   job, some CI runners) would hand that on to every child, and `ollm` would then never see a
   KeyboardInterrupt. The default handler is put back before any test runs.
