@@ -9,19 +9,15 @@ lines are read by :class:`PullLines` (defined in ``_pull_lines``, importable fro
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 import anyio
 import httpx
-import msgspec
 
 from ollm_actors.errors import (
-    HostUnreachable,
     OllmError,
-    ProtocolError,
 )
 from ollm_actors.ollama._bounds import (
     DEFAULT_MAX_ERROR_BYTES,
@@ -31,20 +27,14 @@ from ollm_actors.ollama._bounds import (
     DEFAULT_MAX_SHOW_BYTES,
     DEFAULT_MAX_TAGS_BYTES,
     DEFAULT_MAX_VERSION_BYTES,
-    RawStream,
-    decode_json,
-    read_body,
-    size_text,
 )
 from ollm_actors.ollama._errors import (
     HTTPX_ERRORS,
     split_query,
-    translate_error,
-    translate_errors,
 )
-from ollm_actors.ollama._pull_lines import PullLines, snippet
-from ollm_actors.ollama._status import check_encoding, check_status
-from ollm_actors.ollama.deadlines import DEFAULT_DEADLINES, Deadlines, enter_body
+from ollm_actors.ollama._pull_lines import PullLines
+from ollm_actors.ollama._requests import CLOSE_TIMEOUT, Requests
+from ollm_actors.ollama.deadlines import DEFAULT_DEADLINES, Deadlines
 from ollm_actors.ollama.types import (
     DeleteRequest,
     PsResponse,
@@ -63,13 +53,10 @@ from ollm_actors.vocab.names import parse_model_name
 
 __all__ = ("OllamaClient", "PullLines")
 
-_T = TypeVar("_T")
 _USER_AGENT = "ollm-actors/0.1"
-# Closing a response is bounded so a shielded cleanup can never hang a cancellation.
-_CLOSE_TIMEOUT = 5.0
 
 
-class OllamaClient:
+class OllamaClient(Requests):
     """An async client for one Ollama server; use it as an async context manager.
 
     ``async with OllamaClient("http://127.0.0.1:11434") as client: await client.list_models()``
@@ -176,116 +163,23 @@ class OllamaClient:
         if http is not None:
             with (
                 anyio.CancelScope(shield=True),
-                anyio.move_on_after(_CLOSE_TIMEOUT),
+                anyio.move_on_after(CLOSE_TIMEOUT),
                 contextlib.suppress(*HTTPX_ERRORS),
             ):
                 await http.aclose()
-
-    @property
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            raise RuntimeError("OllamaClient is not open: use 'async with OllamaClient(...)'")
-        return self._http
-
-    def _translate(self, exc: Exception, endpoint: str) -> OllmError:
-        """For failures while the body is read (the stall bound applies)."""
-        return translate_error(
-            exc,
-            self.display,
-            endpoint,
-            connect_timeout=self.deadlines.connect,
-            read_timeout=self.deadlines.stall,
-            reading_body=True,
-        )
-
-    def _translating(self, endpoint: str) -> AbstractContextManager[None]:
-        """For failures until the head has arrived (the first-byte bound applies)."""
-        return translate_errors(
-            self.display,
-            endpoint,
-            connect_timeout=self.deadlines.connect,
-            read_timeout=self.deadlines.first_byte,
-        )
-
-    async def _send(self, request: httpx.Request, endpoint: str) -> httpx.Response:
-        """Send ``request`` and wait for the head of its answer (head bounds), then switch
-        the request to the body's read bound."""
-        with self._translating(endpoint):
-            response = await self._client.send(request, stream=True)
-        enter_body(request, self.deadlines)
-        return response
-
-    async def _call(
-        self, method: str, endpoint: str, *, body: bytes | None = None, model: str | None = None
-    ) -> bytes:
-        """One non-streamed request, bounded as a whole by ``deadlines.request``."""
-        try:
-            with anyio.fail_after(self.deadlines.request):
-                return await self._call_once(method, endpoint, body, model)
-        except TimeoutError:
-            raise HostUnreachable(
-                self.display,
-                f"no complete answer from {endpoint} within {self.deadlines.request:g} s",
-            ) from None
-
-    async def _call_once(
-        self, method: str, endpoint: str, body: bytes | None, model: str | None
-    ) -> bytes:
-        request = self._client.build_request(method, endpoint, content=body)
-        response = await self._send(request, endpoint)
-        stream = RawStream(response)
-        try:
-            if response.status_code >= 300 or endpoint not in self._limits:
-                error_body = await self._read_error(stream, endpoint)
-                check_status(
-                    self.display, response.status_code, error_body, endpoint, model,
-                    response.headers,
-                )
-                return error_body
-            limit, name = self._limits[endpoint]
-
-            def too_large() -> ProtocolError:
-                return ProtocolError(
-                    self.display,
-                    endpoint,
-                    f"answer of {endpoint} is larger than {size_text(limit)} (limit {name})",
-                )
-
-            check_encoding(self.display, endpoint, response.headers)
-            return await read_body(
-                stream, limit, too_large=too_large, translate=self._translator(endpoint)
-            )
-        finally:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
-                await stream.aclose()
-
-    def _translator(self, endpoint: str) -> Callable[[Exception], OllmError]:
-        return lambda exc: self._translate(exc, endpoint)
-
-    async def _read_error(self, stream: RawStream, endpoint: str) -> bytes:
-        # Cut, not refused: the status is the news, the body only its explanation.
-        return await read_body(
-            stream, self.max_error_bytes, too_large=None, translate=self._translator(endpoint)
-        )
-
-    def _decode(self, decoder: msgspec.json.Decoder[_T], body: bytes, endpoint: str) -> _T:
-        def fail(reason: str) -> ProtocolError:
-            return ProtocolError(self.display, endpoint, reason, snippet=snippet(body))
-
-        return decode_json(decoder, body, max_depth=self.max_json_depth, fail=fail)
 
     async def version(self) -> str:
         """The server's version string (``GET /api/version``).
 
         Raises HostUnreachable, ServerError or ProtocolError.
         """
-        body = await self._call("GET", "/api/version")
-        return self._decode(version_decoder, body, "/api/version").version
+        body = await self.call("GET", "/api/version")
+        return self.decode(version_decoder, body, "/api/version").version
 
     async def health(self) -> bool:
         """True when ``GET /`` answers 200; False for any failure. Never raises OllmError."""
         try:
-            await self._call("GET", "/")
+            await self.call("GET", "/")
         except OllmError:
             return False
         return True
@@ -295,8 +189,8 @@ class OllamaClient:
 
         Raises HostUnreachable, ServerError or ProtocolError.
         """
-        body = await self._call("GET", "/api/tags")
-        return self._decode(tags_decoder, body, "/api/tags")
+        body = await self.call("GET", "/api/tags")
+        return self.decode(tags_decoder, body, "/api/tags")
 
     async def show(self, name: str, *, verbose: bool = False) -> ShowResponse:
         """A model's metadata (``POST /api/show``).
@@ -306,16 +200,16 @@ class OllamaClient:
         """
         model = parse_model_name(name).display
         body = encoder.encode(ShowRequest(model=model, verbose=verbose))
-        answer = await self._call("POST", "/api/show", body=body, model=model)
-        return self._decode(show_decoder, answer, "/api/show")
+        answer = await self.call("POST", "/api/show", body=body, model=model)
+        return self.decode(show_decoder, answer, "/api/show")
 
     async def ps(self) -> PsResponse:
         """The models loaded in memory (``GET /api/ps``).
 
         Raises HostUnreachable, ServerError or ProtocolError.
         """
-        body = await self._call("GET", "/api/ps")
-        return self._decode(ps_decoder, body, "/api/ps")
+        body = await self.call("GET", "/api/ps")
+        return self.decode(ps_decoder, body, "/api/ps")
 
     async def delete(self, name: str) -> None:
         """Delete a model (``DELETE /api/delete``; success is 200 with an empty body).
@@ -325,7 +219,7 @@ class OllamaClient:
         """
         model = parse_model_name(name).display
         body = encoder.encode(DeleteRequest(model=model))
-        await self._call("DELETE", "/api/delete", body=body, model=model)
+        await self.call("DELETE", "/api/delete", body=body, model=model)
 
     def pull(self, name: str, *, insecure: bool = False) -> AbstractAsyncContextManager[PullLines]:
         """Start pulling a model; the context manager yields its :class:`PullLines`.
@@ -340,39 +234,17 @@ class OllamaClient:
         model = parse_model_name(name).display
         return self._pull(model, insecure)
 
-    @asynccontextmanager
-    async def _pull(self, model: str, insecure: bool) -> AsyncIterator[PullLines]:
+    def _pull(self, model: str, insecure: bool) -> AbstractAsyncContextManager[PullLines]:
         body = encoder.encode(PullRequest(model=model, stream=True, insecure=insecure))
-        request = self._client.build_request(
-            "POST", "/api/pull", content=body, headers={"Accept": "application/x-ndjson"}
-        )
-        response = await self._send(request, "/api/pull")
-        lines: PullLines | None = None
-        stream: RawStream | None = None
-        try:
-            if response.status_code >= 300:
-                stream = RawStream(response)
-                error_body = await self._read_error(stream, "/api/pull")
-                check_status(
-                    self.display, response.status_code, error_body, "/api/pull", model,
-                    response.headers,
-                )
-            check_encoding(self.display, "/api/pull", response.headers)
-            lines = PullLines(
+
+        def reader(response: httpx.Response) -> PullLines:
+            return PullLines(
                 response,
                 model,
                 self.display,
-                self._translate,
+                self.translate,
                 max_line_bytes=self.max_pull_line_bytes,
                 max_depth=self.max_json_depth,
             )
-            yield lines
-        finally:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
-                if lines is not None:
-                    await lines.aclose()
-                elif stream is not None:
-                    await stream.aclose()
-                else:
-                    with contextlib.suppress(*HTTPX_ERRORS):
-                        await response.aclose()
+
+        return self.open_stream("/api/pull", body, reader, model=model)

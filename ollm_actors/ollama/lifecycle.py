@@ -2,7 +2,8 @@
 
 Functions over an open :class:`~ollm_actors.ollama.client.OllamaClient`, sharing its HTTP
 pool, timeouts, bounds and error translation (they are its siblings in the wire layer and use
-its request machinery, which keeps the client itself small). Names are validated before any
+its public request calls ``call``, ``call_slow``, ``open_stream`` and ``decode``, which keeps
+the client itself small). Names are validated before any
 request; every failure is a typed :class:`~ollm_actors.errors.OllmError`::
 
     await lifecycle.copy(client, "llama3.2", "llama3.2-backup")
@@ -15,18 +16,14 @@ request; every failure is a typed :class:`~ollm_actors.errors.OllmError`::
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import anyio
+import httpx
 
 from ollm_actors.errors import ModelNotFound, OllmError, OperationFailed, ProtocolError
-from ollm_actors.ollama._bounds import RawStream, read_body, size_text
-from ollm_actors.ollama._errors import HTTPX_ERRORS
-from ollm_actors.ollama._pull_lines import snippet
-from ollm_actors.ollama._status import check_encoding, check_status
+from ollm_actors.ollama._ndjson import snippet
 from ollm_actors.ollama._status_lines import ErrorLine, StatusLines
 from ollm_actors.ollama.client import OllamaClient
 from ollm_actors.ollama.lifecycle_types import (
@@ -44,8 +41,6 @@ from ollm_actors.vocab.names import parse_model_name
 
 __all__ = ("StatusLines", "copy", "create", "load", "push", "unload")
 
-# Closing a response is bounded so a shielded cleanup can never hang a cancellation.
-_CLOSE_TIMEOUT = 5.0
 #: Ollama's status just before the error line of a push of a model it does not have.
 _NO_MANIFEST = "couldn't retrieve manifest"
 #: Ollama's error when the registry lacks a model that must be pulled (create's base).
@@ -62,7 +57,7 @@ async def copy(client: OllamaClient, source: str, destination: str) -> None:
     src = parse_model_name(source).display
     dst = parse_model_name(destination).display
     body = encoder.encode(CopyRequest(source=src, destination=dst))
-    await client._call("POST", "/api/copy", body=body, model=src)
+    await client.call("POST", "/api/copy", body=body, model=src)
 
 
 def create(
@@ -156,83 +151,33 @@ async def _generate(client: OllamaClient, name: str, keep_alive: KeepAlive | Non
     def fail(reason: str) -> ProtocolError:
         return ProtocolError(client.display, endpoint, reason, snippet=snippet(raw))
 
-    answer = client._decode(load_answer_decoder, raw, endpoint)
+    answer = client.decode(load_answer_decoder, raw, endpoint)
     if not answer.done:
         raise fail("a load or unload answer must be done")
     return answer
 
 
 async def _post_bounded(client: OllamaClient, endpoint: str, body: bytes, model: str) -> bytes:
-    """POST ``body`` and return the answer, read no further than one stream line's bound
-    (a load's answer is one JSON object, like one line of a generate stream)."""
-    http = client._client
-    request = http.build_request("POST", endpoint, content=body)
-    # A load answers only once the model is in memory, which takes far longer than a first
-    # byte usually may: its head waits as long as a stalled body would.
-    request.extensions["timeout"] = client.deadlines.body.as_dict()
-    response = await client._send(request, endpoint)
-    stream = RawStream(response)
-    limit = client.max_pull_line_bytes
-    try:
-        if response.status_code >= 300:
-            error_body = await client._read_error(stream, endpoint)
-            status = response.status_code
-            check_status(client.display, status, error_body, endpoint, model, response.headers)
-        check_encoding(client.display, endpoint, response.headers)
-
-        def too_large() -> ProtocolError:
-            return ProtocolError(
-                client.display,
-                endpoint,
-                f"answer of {endpoint} is larger than {size_text(limit)} (limit {_LINE_LIMIT})",
-            )
-
-        return await read_body(
-            stream,
-            limit,
-            too_large=too_large,
-            translate=lambda exc: client._translate(exc, endpoint),
-        )
-    finally:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
-            await stream.aclose()
-
-
-@asynccontextmanager
-async def _stream(
-    client: OllamaClient, endpoint: str, body: bytes, failed: ErrorLine
-) -> AsyncIterator[StatusLines]:
-    http = client._client
-    request = http.build_request(
-        "POST", endpoint, content=body, headers={"Accept": "application/x-ndjson"}
+    # A load's answer is one JSON object, like one line of a generate stream, and arrives only
+    # once the model is in memory.
+    return await client.call_slow(
+        endpoint, body, model=model, limit=client.max_pull_line_bytes, limit_name=_LINE_LIMIT
     )
-    response = await client._send(request, endpoint)
-    lines: StatusLines | None = None
-    stream: RawStream | None = None
-    try:
-        if response.status_code >= 300:
-            stream = RawStream(response)
-            error_body = await client._read_error(stream, endpoint)
-            # No model: these endpoints never answer 404 for a model (a 404 is a missing route).
-            status = response.status_code
-            check_status(client.display, status, error_body, endpoint, None, response.headers)
-        check_encoding(client.display, endpoint, response.headers)
-        lines = StatusLines(
+
+
+def _stream(
+    client: OllamaClient, endpoint: str, body: bytes, failed: ErrorLine
+) -> AbstractAsyncContextManager[StatusLines]:
+    def reader(response: httpx.Response) -> StatusLines:
+        return StatusLines(
             response,
             endpoint,
             client.display,
-            client._translate,
+            client.translate,
             failed,
             max_line_bytes=client.max_pull_line_bytes,
             max_depth=client.max_json_depth,
         )
-        yield lines
-    finally:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
-            if lines is not None:
-                await lines.aclose()
-            elif stream is not None:
-                await stream.aclose()
-            else:
-                with contextlib.suppress(*HTTPX_ERRORS):
-                    await response.aclose()
+
+    # No model: these endpoints never answer 404 for a model (a 404 is a missing route).
+    return client.open_stream(endpoint, body, reader, model=None)
