@@ -36,6 +36,8 @@ def update_line(result: UpdateResult) -> str:
         return f"updated {where}: {_short(result.old_digest)} -> {_short(result.new_digest)}"
     if result.status == "failed":
         return f"failed {where}: {result.reason}"
+    if result.status == "local":
+        return f"local {where}: {result.reason}"
     if result.status == "planned":
         return f"would pull {where} (now {_short(result.old_digest)})"
     return f"unchanged {where} ({_short(result.old_digest)})"

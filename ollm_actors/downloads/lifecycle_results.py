@@ -10,7 +10,7 @@ import msgspec
 __all__ = ("CreateResult", "PushResult", "UpdateResult", "UpdateStatus")
 
 #: ``planned`` only in a dry run: the model would be pulled again
-UpdateStatus = Literal["updated", "unchanged", "failed", "planned"]
+UpdateStatus = Literal["updated", "unchanged", "local", "failed", "planned"]
 
 
 class CreateResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,8 +37,9 @@ class PushResult(msgspec.Struct, frozen=True, kw_only=True):
 
 class UpdateResult(msgspec.Struct, frozen=True, kw_only=True):
     """One model's update on one host: ``updated`` (the digest changed: ``old_digest`` →
-    ``new_digest``), ``unchanged``, ``failed`` (``reason``, ``error_type``) or, in a dry
-    run, ``planned``."""
+    ``new_digest``), ``unchanged``, ``local`` (the registry has no such model: one made on the
+    host, like a copy or a create; nothing to update, ``reason`` says so), ``failed``
+    (``reason``, ``error_type``) or, in a dry run, ``planned``."""
 
     model: str
     host: str

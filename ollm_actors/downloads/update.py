@@ -11,15 +11,27 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from ollm_actors.downloads.job import UNKNOWN_MODEL
 from ollm_actors.downloads.lifecycle_results import UpdateResult
-from ollm_actors.errors import ModelNotFound, OllmError
+from ollm_actors.errors import ModelNotFound, OllmError, PullFailed
 from ollm_actors.vocab.names import parse_model_name
 from ollm_actors.vocab.suggest import close_matches
 
 if TYPE_CHECKING:
     from ollm_actors.downloads.lifecycle_api import LifecycleMixin, Progress
 
-__all__ = ("run_update", "update_outcome")
+__all__ = ("in_no_registry", "run_update", "update_outcome")
+
+#: what an update says of a model the registry does not have
+LOCAL_REASON = "in no registry (made on this host, like a copy or a create): nothing to update"
+
+
+def in_no_registry(error: OllmError) -> bool:
+    """Whether a pull failed because the registry has no such model (not a failure of the
+    update: the model was made locally). Pure."""
+    if isinstance(error, ModelNotFound):
+        return True
+    return isinstance(error, PullFailed) and UNKNOWN_MODEL in error.reason
 
 
 def update_outcome(model: str, host: str, old: str, new: str | None) -> UpdateResult:
@@ -75,6 +87,11 @@ async def run_update(
     results: list[UpdateResult] = []
     for host, model, digest in plan:
         error = failed.get((host, model))
+        if error is not None and in_no_registry(error):
+            results.append(UpdateResult(model=model, host=host, status="local",
+                                        old_digest=digest, new_digest=digest,
+                                        reason=LOCAL_REASON))
+            continue
         if error is not None:
             results.append(UpdateResult(model=model, host=host, status="failed",
                                         old_digest=digest, reason=error.message,

@@ -101,10 +101,10 @@ async def test_push_json_events_and_unknown(tmp_path: Path) -> None:
         assert missing.code == 1 and "did you mean 'phi3:mini'" in missing.err
 
 
-async def test_update_updated_unchanged_failed_and_dry_run(tmp_path: Path) -> None:
+async def test_update_updated_unchanged_local_and_dry_run(tmp_path: Path) -> None:
     async with one_emulator(["phi3:mini", "gemma2:2b"]) as emu:
         hosts, cache = [emu.url], tmp_path / "c"
-        emu.state.copy("gemma2:2b", "mine:latest")  # in no registry: its re-pull fails
+        emu.state.copy("gemma2:2b", "mine:latest")  # in no registry: `local`, not a failure
         old = emu.state.find_installed("phi3:mini").digest  # type: ignore[union-attr]
         emu.state.publish_new_revision("phi3:mini")
         dry = await ollm(hosts, "update", "--all", "--dry-run", cache=cache)
@@ -114,14 +114,14 @@ async def test_update_updated_unchanged_failed_and_dry_run(tmp_path: Path) -> No
         usage = await ollm(hosts, "update", cache=cache)
         assert usage.code == 2
         run = await ollm(hosts, "--json", "update", "--all", cache=cache)
-        assert run.code == 1  # one failed
+        assert run.code == 0, run.err  # a local model is no failure
         by_name = {r["model"]: r for r in run.json["results"]}
         new = emu.state.find_installed("phi3:mini").digest  # type: ignore[union-attr]
         assert (by_name["phi3:mini"]["status"], by_name["phi3:mini"]["old_digest"],
                 by_name["phi3:mini"]["new_digest"]) == ("updated", old, new)
         assert by_name["gemma2:2b"]["status"] == "unchanged"
-        assert by_name["mine:latest"]["status"] == "failed"
-        assert by_name["mine:latest"]["reason"]
+        assert by_name["mine:latest"]["status"] == "local"
+        assert "in no registry" in by_name["mine:latest"]["reason"]
         again = await ollm(hosts, "update", "phi3:mini", cache=cache)
         assert again.code == 0 and again.out.startswith("unchanged 'phi3:mini'")
         unknown = await ollm(hosts, "update", "phi3:mino", cache=cache)

@@ -119,12 +119,12 @@ async def test_push_progress_unknown_refused_and_cancelled(tmp_path: Path) -> No
     assert rec.topics("push.")[-1] == "push.cancelled"
 
 
-async def test_update_reports_updated_unchanged_failed(tmp_path: Path) -> None:
+async def test_update_reports_updated_unchanged_local_failed(tmp_path: Path) -> None:
     async with one_emulator(["phi3:mini", "gemma2:2b", "llama3.2:3b"]) as emu, \
             lifecycle_runtime(emu, tmp_path) as (rt, rec):
         old = emu.state.find_installed("phi3:mini").digest  # type: ignore[union-attr]
         emu.state.publish_new_revision("phi3:mini")
-        # A model made here is in no registry: pulling it again fails.
+        # A model made here is in no registry: it is `local`, not a failed update.
         emu.state.copy("llama3.2:3b", "mine:latest")
         with anyio.fail_after(60):
             planned = await rt.models.update_models(dry_run=True)
@@ -140,9 +140,16 @@ async def test_update_reports_updated_unchanged_failed(tmp_path: Path) -> None:
         assert by_name["phi3:mini"].new_digest == emu.state.find_installed("phi3:mini").digest  # type: ignore[union-attr]
         assert by_name["gemma2:2b"].status == "unchanged"
         assert by_name["llama3.2:3b"].status == "unchanged"
-        assert by_name["mine:latest"].status == "failed"
-        assert by_name["mine:latest"].error_type == "PullFailed"
+        assert by_name["mine:latest"].status == "local"
+        assert by_name["mine:latest"].new_digest == by_name["mine:latest"].old_digest
+        assert "in no registry" in (by_name["mine:latest"].reason or "")
         assert rec.topics("model.updated") == ["model.updated"]
+        # A pull that fails for another reason is a failed update, with the server's words.
+        emu.state.inject(Fault(kind="error_line", message="no space left on device"))
+        with anyio.fail_after(60):
+            (broken,) = await rt.models.update_models(["gemma2:2b"])
+        assert (broken.status, broken.error_type) == ("failed", "PullFailed")
+        assert "no space left on device" in (broken.reason or "")
         with pytest.raises(ModelNotFound) as missing:
             await rt.models.update_models(["phi3:mino"])
         assert missing.value.suggestions[0] == "phi3:mini"
