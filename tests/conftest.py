@@ -51,4 +51,8 @@ def hermetic_environment(
         path = home / folder
         path.mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(variable, str(path))
+    # A private runtime dir: no test finds (or takes the socket of) a developer's `ollm serve`.
+    runtime_dir = home / ".run"
+    runtime_dir.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
     return home
