@@ -319,10 +319,15 @@ class DownloadsActor(Actor[DownloadsMessage]):
                 msg.asker, pull.waiters.pop(msg.asker, []), PullCancelled(pull.model, pull.host)
             )
             return
+        # The last asker: the pull stops.
+        self._stop(pull)
+
+    def _stop(self, pull: Pull) -> None:
+        """Stop ``pull`` (once): it takes no new askers from now on; its askers are answered
+        ``PullCancelled`` when it ended (at once if queued, else once the stream is closed
+        and the task has ended), with the ``pull.cancelled`` event."""
         if pull.cancelling:
             return
-        # The last asker: the pull stops. It takes no new askers from now on; its waiters
-        # are answered once the stream is closed and the task has ended.
         pull.cancelling = True
         if self._pulls.get(pull.key) is pull:
             del self._pulls[pull.key]
@@ -340,19 +345,9 @@ class DownloadsActor(Actor[DownloadsMessage]):
     @handler
     async def _cancel_all(self, msg: CancelPullOf) -> None:
         pull = find_pull(self._by_id.values(), msg.target, msg.host)
+        # Answered by ``_finish``, when the pull (and so every share of it) ended.
         pull.cancel_replies.append(self.defer(msg))
-        if pull.cancelling:
-            return
-        # Every share ends: the pull takes no new askers, and each asker is answered
-        # ``PullCancelled`` when it ends (``_finish``), with the ``pull.cancelled`` event.
-        pull.cancelling = True
-        if self._pulls.get(pull.key) is pull:
-            del self._pulls[pull.key]
-        if pull.state == "queued":
-            self._queue.remove(pull)
-            self._finish(pull, "cancelled", pull.job.last, 0, None)
-        else:
-            pull.scope.cancel()
+        self._stop(pull)
 
     # -- delete ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -70,13 +71,16 @@ async def test_cancel_by_name_ends_every_share(emulator: RunningEmulator, tmp_pa
     assert emulator.state.requests["POST /api/pull"] == 1
 
 
-async def test_cancel_by_id_of_a_queued_pull(emulator: RunningEmulator, tmp_path: Path) -> None:
+def one_slot(emulator: RunningEmulator, tmp_path: Path) -> Any:
+    """The downloads actor with one pull at a time: the others queue, and their cancel
+    ends them with no HTTP."""
     emulator.state.pull_line_delay = 0.05
+    return open_downloads(emulator.url, tmp_path, **{"downloads.concurrency": 1})
+
+
+async def test_cancel_by_id_of_a_queued_pull(emulator: RunningEmulator, tmp_path: Path) -> None:
     with anyio.fail_after(10):
-        async with open_downloads(emulator.url, tmp_path, **{"downloads.concurrency": 1}) as (
-            rt,
-            api,
-        ):
+        async with one_slot(emulator, tmp_path) as (rt, api):
             async with rt.events.subscribe("pull.progress") as events:
                 blocker = await api.start_pull("qwen2.5:7b")
                 queued = await api.start_pull(MODEL)
@@ -125,12 +129,8 @@ async def test_nothing_to_cancel_names_what_runs(emulator: RunningEmulator, tmp_
 
 
 async def test_recent_pulls_are_the_last_twenty(emulator: RunningEmulator, tmp_path: Path) -> None:
-    emulator.state.pull_line_delay = 0.05
     with anyio.fail_after(10):
-        async with open_downloads(emulator.url, tmp_path, **{"downloads.concurrency": 1}) as (
-            _rt,
-            api,
-        ):
+        async with one_slot(emulator, tmp_path) as (_rt, api):
             blocker = await api.start_pull("qwen2.5:7b")
             ids = []
             for n in range(RECENT_KEPT + 3):
