@@ -16,6 +16,7 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── ModelOnSeveralHosts   one model asked for, several hosts have it (model, hosts)
     ├── PullFailed            the server's error, or retries ran out     (model, host, reason)
     ├── PullCancelled         cancelled before it finished               (model, host)
+    ├── PullNotFound          no pull in flight has that id or name      (target, host, running)
     ├── OperationFailed       an error line amid a create/push stream    (operation, model, host)
     ├── OperationCancelled    a push/create/update cancelled midway      (operation, model, host)
     ├── BadModelParameter     a Modelfile parameter Ollama would refuse  (parameter, reason, value)
@@ -49,9 +50,8 @@ __all__ = (
     "InboxFull", "InvalidHost", "InvalidModelName", "LimitsDataError", "ListenFailed",
     "MemoryUnknown", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts", "NoModelAvailable",
     "OllmError", "OperationCancelled", "OperationFailed", "PromptTooLarge", "ProtocolError",
-    "PullCancelled",
-    "PullFailed", "ServerError", "ServiceRefused", "ServiceUnavailable", "SettingsError",
-    "SettingsProblem", "SubscriberOverflow",
+    "PullCancelled", "PullFailed", "PullNotFound", "ServerError", "ServiceRefused",
+    "ServiceUnavailable", "SettingsError", "SettingsProblem", "SubscriberOverflow",
     "UnhandledMessage", "UnknownCapability", "UnknownProfile", "UsageError",
 )
 
@@ -168,6 +168,19 @@ class PullCancelled(OllmError):
     def __init__(self, model: str, host: str | None) -> None:
         self.model, self.host = model, host
         super().__init__(f"pull of '{model}'{_at('from', host)} was cancelled")
+
+
+class PullNotFound(OllmError):
+    """A pull to cancel or follow that is not in flight: ``target`` is the id or model name
+    asked for, ``running`` the names of the pulls that are."""
+
+    fact_names = ("target", "host", "running")
+
+    def __init__(self, target: int | str, host: str | None, running: Sequence[str]) -> None:
+        self.target, self.host, self.running = target, host, tuple(running)
+        what = f"pull {target}" if isinstance(target, int) else f"pull of '{target}'"
+        now = ", ".join(self.running) if self.running else "none"
+        super().__init__(f"no {what} is in flight{_at('on', host)}; running now: {now}")
 
 
 class OperationFailed(OllmError):

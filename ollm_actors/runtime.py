@@ -34,6 +34,7 @@ from ollm_actors.vocab.database import OnFirstUse
 if TYPE_CHECKING:
     from ollm_actors.downloads.api import DownloadsAPI
     from ollm_actors.downloads.handle import PullHandle
+    from ollm_actors.downloads.messages import PullInfo
     from ollm_actors.downloads.result import PullResult
     from ollm_actors.inventory.types import ModelDetails, ModelInfo, ModelStatus
     from ollm_actors.limits.api import LimitsAPI
@@ -126,9 +127,20 @@ class ModelsAPI(LifecycleMixin):
         """available | pulling | absent | unknown, with hosts, fraction or suggestions."""
         return await self.inventory.get_model_status(name, host)
 
-    async def start_pull(self, name: str, host: str | None = None) -> PullHandle:
-        """Start (or join) a pull and return its handle at once."""
-        return await self.downloads.start_pull(name, host)
+    async def start_pull(
+        self, name: str, host: str | None = None, *, started_by: str | None = None
+    ) -> PullHandle:
+        """Start (or join) a pull and return its handle at once; ``started_by`` labels
+        the share (default: this process)."""
+        return await self.downloads.start_pull(name, host, started_by=started_by)
+
+    async def pulls(self, *, recent: bool = False) -> tuple[PullInfo, ...]:
+        """The pulls in flight (and with ``recent`` the last 20 ended); see DownloadsAPI."""
+        return await self.downloads.pulls(recent=recent)
+
+    async def cancel_pull(self, target: int | str, host: str | None = None) -> PullInfo:
+        """Cancel every share of the pull with that id or model name; see DownloadsAPI."""
+        return await self.downloads.cancel_pull(target, host)
 
     async def pull_model(
         self,
@@ -316,6 +328,7 @@ async def open_runtime(
                     bus=bus,
                     inventory=inventory,
                     database=database,
+                    wall=one_clock.wall,
                 ),
                 name="downloads",
                 restart=policy,

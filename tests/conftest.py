@@ -3,8 +3,8 @@
 - Every async test runs under asyncio and trio.
 - Hermetic by default: each test gets an environment without ``OLLM_*`` and ``OLLAMA_*``
   variables (nor ``NO_COLOR``), and its own ``HOME`` and XDG directories, so neither the
-  developer's shell nor their real settings or cache reach a test (or the `ollm` processes it
-  starts).
+  developer's shell nor their real settings, cache or running service reach a test (or the
+  `ollm` processes it starts).
 - Ctrl-C works in child processes: a suite started with SIGINT ignored (a shell's background
   job, some CI runners) would hand that on to every child, and `ollm` would then never see a
   KeyboardInterrupt. The default handler is put back before any test runs.
@@ -51,8 +51,9 @@ def hermetic_environment(
         path = home / folder
         path.mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(variable, str(path))
-    # A private runtime dir: no test finds (or takes the socket of) a developer's `ollm serve`.
-    runtime_dir = home / ".run"
-    runtime_dir.mkdir(mode=0o700)
+    # Where the service's default socket lives: a developer's running `ollm serve` must not
+    # answer the `ollm` processes a test starts.
+    runtime_dir = home / "run"
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
     return home

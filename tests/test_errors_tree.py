@@ -46,6 +46,7 @@ SAMPLES: dict[str, OllmError] = {
         errors.ModelOnSeveralHosts("m", ("http://a", "http://b")),
         errors.PullFailed("m", "http://h", "gone", ["n"]),
         errors.PullCancelled("m", "http://h"),
+        errors.PullNotFound("m:latest", "http://h", ["n:latest"]),
         errors.OperationFailed("push", "m", "http://h", "denied"),
         errors.OperationCancelled("push", "m", "http://h"),
         errors.BadModelParameter("num_ctxx", "not an Ollama option", "'1'", ["num_ctx"]),
