@@ -14,7 +14,7 @@ dropped quietly and the exit status is the pulls' own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -146,7 +146,9 @@ def start_detached(state: CliState, names: list[str], host: str | None) -> None:
         started = []
         label = pull_label()
         for name in dict.fromkeys(names):
-            handle = await rt.models.start_pull(name, host, started_by=label)
+            # A service's models (the only runtime here) hold a detached share themselves.
+            models: Any = rt.models
+            handle = await models.start_pull(name, host, started_by=label, detach=True)
             started.append(
                 {"pull_id": handle.pull_id, "model": handle.model, "host": handle.host,
                  "joined": handle.joined}

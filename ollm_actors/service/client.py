@@ -20,6 +20,7 @@ import msgspec
 from ollm_actors.errors import OllmError, ServiceRefused, ServiceUnavailable
 from ollm_actors.service.calls import CALLS, Call
 from ollm_actors.service.discovery import Target, default_socket, parse_target
+from ollm_actors.service.groups import single_errors
 from ollm_actors.service.wire import error_from_body
 
 __all__ = ("Connection", "RemoteArea", "connect")
@@ -157,7 +158,8 @@ async def connect(
 ) -> AsyncIterator[Any]:
     """A :class:`~ollm_actors.service.remote.RemoteRuntime` for the service at ``target``
     (a socket path or ``http://host:port``; None: the default socket), sending ``token`` as
-    a bearer token. Raises ``ServiceUnavailable`` when nothing answers there and
+    a bearer token; ``settings`` are the client's own (default: :func:`load_settings`), what
+    ``remote.settings`` gives. Raises ``ServiceUnavailable`` when nothing answers there and
     ``ServiceRefused`` (401) for a missing or wrong token. Works under trio and asyncio;
     leaving the block closes every stream and leaves no task."""
     from ollm_actors.service.remote import RemoteRuntime
@@ -165,16 +167,21 @@ async def connect(
     where = parse_target(target if target is not None else default_socket())
     transport = httpx.AsyncHTTPTransport(uds=str(where.socket)) if where.socket else None
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    async with (
-        httpx.AsyncClient(
-            transport=transport, base_url=where.base_url(), headers=headers,
-            timeout=httpx.Timeout(_CALL_TIMEOUT, connect=5.0),
-        ) as client,
-        anyio.create_task_group() as tg,
-    ):
-        connection = Connection(client, where, tg)
-        hello = msgspec.json.decode(await connection.request("GET", "/v1/hello"))
-        try:
-            yield RemoteRuntime(connection, hello)
-        finally:
-            tg.cancel_scope.cancel()
+    with single_errors():
+        async with (
+            httpx.AsyncClient(
+                transport=transport, base_url=where.base_url(), headers=headers,
+                timeout=httpx.Timeout(_CALL_TIMEOUT, connect=5.0),
+            ) as client,
+            anyio.create_task_group() as tg,
+        ):
+            connection = Connection(client, where, tg)
+            hello = msgspec.json.decode(await connection.request("GET", "/v1/hello"))
+            try:
+                if settings is None:
+                    from ollm_actors.config import load_settings
+
+                    settings = load_settings()
+                yield RemoteRuntime(connection, hello, settings)
+            finally:
+                tg.cancel_scope.cancel()

@@ -9,7 +9,6 @@ service holds for a client is on this desk, so a cancel by id or name reaches th
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
@@ -20,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ollm_actors.errors import ModelNotFound, OllmError, ServiceRefused
+from ollm_actors.errors import OllmError, ServiceRefused
 from ollm_actors.service.target import ServedRuntime
 from ollm_actors.service.wire import error_body
 
@@ -102,33 +101,14 @@ class PullDesk:
             handle.cancel()
 
     async def _start(self, body: StartBody) -> Any:
-        models = self._runtime.models
-        extra: dict[str, Any] = {}
-        if body.started_by is not None and _accepts(models.start_pull, "started_by"):
-            extra["started_by"] = body.started_by
-        handle = await models.start_pull(body.name, body.host, **extra)
+        handle = await self._runtime.models.start_pull(
+            body.name, body.host, started_by=body.started_by
+        )
         self._handles[handle.asker] = handle
         return handle
 
     def _forget(self, handle: Any) -> None:
         self._handles.pop(handle.asker, None)
-
-    async def cancel(self, target: int | str, host: str | None) -> Any:
-        """Cancel every share of the pull ``target`` (id or model name) names."""
-        models = self._runtime.models
-        if hasattr(models, "cancel_pull"):
-            return await models.cancel_pull(target, host)
-        # Until the downloads actor cancels every share itself: the shares held here.
-        where = self._runtime.resolve_host(host) if host is not None else None
-        for info in await models.pulls():
-            if (info.pull_id == target or info.model == target) and where in (None, info.host):
-                mine = [h for h in self._handles.values() if h.pull_id == info.pull_id]
-                for handle in mine:
-                    handle.cancel()
-                for handle in mine:
-                    await handle.aclose()
-                return msgspec.structs.replace(info, state="cancelled")
-        raise ModelNotFound(str(target), host)
 
     def routes(
         self, shared: Any, stream: Callable[..., Response], json: Callable[..., Response]
@@ -155,17 +135,17 @@ class PullDesk:
 
         async def listing(request: Request) -> Response:
             recent = request.query_params.get("recent", "false").lower() in ("1", "true")
-            pulls = runtime.models.pulls
-            return json(await (pulls(recent=recent) if _accepts(pulls, "recent") else pulls()))
+            return json(await runtime.models.pulls(recent=recent))
 
         async def cancel(request: Request) -> Response:
             body = await _decode(request, CancelBody)
-            return json(await self.cancel(body.target, body.host))
+            return json(await runtime.models.cancel_pull(body.target, body.host))
 
         async def cancel_path(request: Request) -> Response:
             raw = request.path_params["target"]
             target: int | str = int(raw) if raw.isdigit() else raw
-            return json(await self.cancel(target, request.query_params.get("host")))
+            host = request.query_params.get("host")
+            return json(await runtime.models.cancel_pull(target, host))
 
         routes = [
             Route("/v1/pulls", start, methods=["POST"]),
@@ -185,10 +165,6 @@ class PullDesk:
             pass
         finally:
             self._forget(handle)
-
-
-def _accepts(method: Callable[..., Any], parameter: str) -> bool:
-    return parameter in inspect.signature(method).parameters
 
 
 async def _follow(handle: Any, ticket: dict[str, Any]) -> AsyncGenerator[bytes, None]:

@@ -25,13 +25,23 @@ from ollm_actors.inventory.hosts_api import HostsAPI
 from ollm_actors.service.calls import result_of
 from ollm_actors.service.client import Connection, RemoteArea
 from ollm_actors.service.wire import error_from_body, event_from_line
+from ollm_actors.vocab.hosts import parse_host
 from ollm_actors.vocab.pull_events import PullEvent
 
-__all__ = ("RemoteEvents", "RemoteModels", "RemotePullHandle", "RemoteRuntime")
+__all__ = ("DetachedPull", "RemoteEvents", "RemoteModels", "RemotePullHandle", "RemoteRuntime")
 
 _ticket = msgspec.json.Decoder(dict[str, Any])
 #: ``PullInfo``, the downloads actor's own Struct, named by its public API
 _PULL_INFO: Any = result_of(DownloadsAPI.pulls).__args__[0]
+
+
+class DetachedPull(msgspec.Struct, frozen=True, kw_only=True):
+    """A pull started with ``detach=True``: the service holds its share."""
+
+    pull_id: int
+    model: str
+    host: str
+    joined: bool
 
 
 class RemotePullHandle:
@@ -182,11 +192,12 @@ class RemoteModels(RemoteArea):
     ) -> Any:
         """Start or join a pull in the service; its handle once the service answered.
         ``detach``: the service holds the share (the pull outlives this client) and the
-        answer is the ticket (``pull_id``, ``model``, ``host``, ``joined``)."""
+        answer is a :class:`DetachedPull` (``pull_id``, ``model``, ``host``, ``joined``)."""
         connection = self._connection
         body = {"name": name, "host": host, "started_by": started_by, "detach": detach}
         if detach:
-            return msgspec.json.decode(await connection.request("POST", "/v1/pulls", body=body))
+            content = await connection.request("POST", "/v1/pulls", body=body)
+            return msgspec.json.decode(content, type=DetachedPull)
         ready: anyio.Event = anyio.Event()
         found: list[RemotePullHandle] = []
         failure: list[BaseException] = []
@@ -332,12 +343,17 @@ async def _events(lines: AsyncIterator[bytes]) -> AsyncIterator[Event]:
 
 class RemoteRuntime:
     """The API of ``Runtime`` for a runtime served elsewhere (see :func:`connect`):
-    ``models``, ``limits``, ``router``, ``hosts``, ``events``, ``settings`` (redacted, as
-    JSON data), ``resolve_host`` and ``statistics`` (async here: they ask the service)."""
+    ``models``, ``limits``, ``router``, ``hosts``, ``events``, ``resolve_host`` and
+    ``statistics`` (async here: it asks the service).
 
-    def __init__(self, connection: Connection, hello: dict[str, Any]) -> None:
+    ``settings`` are this client's (what it renders with, as the CLI's flags say);
+    ``service_settings`` are the service's, redacted (no host credentials, no token), as
+    JSON data."""
+
+    def __init__(self, connection: Connection, hello: dict[str, Any], settings: Any) -> None:
         self.connection = connection
-        self.settings: dict[str, Any] = hello["settings"]
+        self.settings = settings
+        self.service_settings: dict[str, Any] = hello["settings"]
         self.models = RemoteModels(connection)
         self.limits = RemoteArea(connection, "limits")
         self.router = RemoteArea(connection, "router")
@@ -354,9 +370,16 @@ class RemoteRuntime:
     def hosts(self) -> Sequence[str]:
         return HostsAPI(self._urls, _RemoteHealth(self._hosts_area))  # type: ignore[arg-type]
 
-    async def resolve_host(self, host: str | None) -> str:
-        result: str = await self._top.resolve_host(host)
-        return result
+    def resolve_host(self, host: str | None) -> str:
+        """The display URL of ``host`` (None: the service's default host); a plain call, as
+        in-process. Raises ``InvalidHost`` for what is not an Ollama address."""
+        if host is None:
+            return self._urls[0]
+        if host in self._urls:
+            return host
+        # The display form without a query, as the host pool keys hosts (a query may hold a
+        # credential and is shown nowhere).
+        return parse_host(host).display.partition("#")[0].partition("?")[0]
 
     async def statistics(self) -> tuple[Any, ...]:
         result: tuple[Any, ...] = await self._top.statistics()

@@ -21,6 +21,7 @@ import anyio
 
 from ollm_actors.errors import ListenFailed
 from ollm_actors.service.discovery import Target, answers, default_socket
+from ollm_actors.service.groups import single_errors
 from ollm_actors.service.target import ServedRuntime
 
 __all__ = ("Service", "serve")
@@ -123,17 +124,20 @@ def _config(fd: int) -> object:
     return config
 
 
-async def _run(app: object, config: object, stop: anyio.Event) -> None:
+async def _run(app: object, config: object, stop: anyio.Event, stopped: anyio.Event) -> None:
     import sniffio
 
-    if sniffio.current_async_library() == "trio":
-        from hypercorn.trio import serve as serve_trio
+    try:
+        if sniffio.current_async_library() == "trio":
+            from hypercorn.trio import serve as serve_trio
 
-        await serve_trio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
-    else:
-        from hypercorn.asyncio import serve as serve_asyncio
+            await serve_trio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        else:
+            from hypercorn.asyncio import serve as serve_asyncio
 
-        await serve_asyncio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+            await serve_asyncio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    finally:
+        stopped.set()
 
 
 @asynccontextmanager
@@ -158,19 +162,24 @@ async def serve(
     else:
         sock, target = _unix_socket(Path(socket) if socket is not None else default_socket())
     sock.listen(128)
-    stop = anyio.Event()
+    stop, stopped = anyio.Event(), anyio.Event()
     try:
-        async with anyio.create_task_group() as tg:
-            shared = Shared(runtime, tg)
-            app = build_app(shared, token)
-            # hypercorn owns the descriptor from here on and closes it.
-            tg.start_soon(_run, app, _config(sock.detach()), stop)
-            try:
-                yield Service(target, shared)
-            finally:
-                shared.close_streams()
-                shared.desk.cancel_all()
-                stop.set()
+        with single_errors():
+            async with anyio.create_task_group() as tg:
+                shared = Shared(runtime, tg)
+                app = build_app(shared, token)
+                # hypercorn owns the descriptor from here on and closes it.
+                tg.start_soon(_run, app, _config(sock.detach()), stop, stopped)
+                try:
+                    yield Service(target, shared)
+                finally:
+                    shared.close_streams()
+                    shared.desk.cancel_all()
+                    stop.set()
+                    # A graceful stop even when the body failed or was cancelled: hypercorn
+                    # (asyncio) breaks when cancelled amid its own shutdown.
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(_GRACE + 2):
+                        await stopped.wait()
     finally:
         if sock.fileno() != -1:
             sock.close()
