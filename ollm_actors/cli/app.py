@@ -158,6 +158,9 @@ def _register_subcommands() -> None:
 
     pulls_cmd.register(app)
     events_cmd.register(app)
+    from ollm_actors.cli import serve_cmd
+
+    serve_cmd.register(app)
     from ollm_actors.cli import demo_cmd
 
     demo_cmd.register(app)

@@ -9,6 +9,7 @@ become ``ServiceUnavailable`` here, at the one boundary of this client.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections import deque
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import httpx
 import msgspec
 
 from ollm_actors.errors import OllmError, ServiceRefused, ServiceUnavailable
+from ollm_actors.ollama._bounds import RawStream
 from ollm_actors.service.calls import CALLS, Call
 from ollm_actors.service.discovery import Target, default_socket, parse_target
 from ollm_actors.service.groups import single_errors
@@ -78,21 +80,50 @@ class Connection:
         )
         with self.boundary():
             response = await self.client.send(request, stream=True)
+        lines = _Lines(self, response)
         try:
             if response.status_code >= 400:
                 with self.boundary():
                     content = await response.aread()
                 raise self.error(response, content)
-            yield self._lines(response)
+            yield lines
         finally:
             with anyio.CancelScope(shield=True):
-                await response.aclose()
+                await lines.aclose()
 
-    async def _lines(self, response: httpx.Response) -> AsyncIterator[bytes]:
-        with self.boundary():
-            async for text in response.aiter_lines():
-                if text:
-                    yield text.encode()
+
+class _Lines:
+    """The non-empty lines of a streamed answer, read from the raw chunks of
+    :class:`~ollm_actors.ollama._bounds.RawStream`, which knows how to close httpx's chain
+    of readers fully (trio warns of every one left to the garbage collector)."""
+
+    __slots__ = ("_buffer", "_connection", "_raw", "_ready")
+
+    def __init__(self, connection: Connection, response: httpx.Response) -> None:
+        self._connection = connection
+        self._raw = RawStream(response)
+        self._buffer = b""
+        self._ready: deque[bytes] = deque()
+
+    def __aiter__(self) -> _Lines:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while not self._ready:
+            with self._connection.boundary():
+                chunk = await self._raw.next()
+            if chunk is None:
+                if self._buffer.strip():
+                    self._ready.append(self._buffer)
+                    self._buffer = b""
+                    break
+                raise StopAsyncIteration
+            *lines, self._buffer = (self._buffer + chunk).split(b"\n")
+            self._ready.extend(line for line in lines if line.strip())
+        return self._ready.popleft()
+
+    async def aclose(self) -> None:
+        await self._raw.aclose()
 
 
 def _query(call: Call, kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -77,10 +77,10 @@ class RemotePullHandle:
     def finished(self) -> bool:
         return self._outcome is not None or self._terminal is not None
 
-    def progress(self) -> AsyncIterator[PullEvent]:
+    def progress(self) -> _Progress:
         """This pull's events, ending after the terminal one (``cancelled`` after
         :meth:`cancel`, even when others keep the pull going)."""
-        return self._progress()
+        return _Progress(self)
 
     def cancel(self) -> None:
         """Withdraw this client's share (closes its stream). A plain call: never waits."""
@@ -110,19 +110,14 @@ class RemotePullHandle:
         with anyio.CancelScope(shield=True), anyio.move_on_after(10):
             await self._ended.wait()
 
-    async def _progress(self) -> AsyncIterator[PullEvent]:
+    async def _next(self) -> PullEvent | None:
+        """The next event, or None once the stream ended and every event was taken."""
         await checkpoint()
         while True:
             if self._events:
-                event = self._events.popleft()
-                yield event
-                if event.terminal:
-                    return
-                continue
+                return self._events.popleft()
             if self._ended.is_set():
-                if self._terminal is None:
-                    yield self._closing_event()
-                return
+                return None if self._terminal is not None else self._closing_event()
             wake = self._wake = anyio.Event()
             try:
                 await wake.wait()
@@ -177,6 +172,30 @@ class RemotePullHandle:
                 )
             self._ended.set()
             self._notify()
+
+
+class _Progress:
+    """The async iterator :meth:`RemotePullHandle.progress` returns (a class, not an async
+    generator: a reader that stops early leaves nothing to finalise)."""
+
+    __slots__ = ("_done", "_handle")
+
+    def __init__(self, handle: RemotePullHandle) -> None:
+        self._handle, self._done = handle, False
+
+    def __aiter__(self) -> _Progress:
+        return self
+
+    async def __anext__(self) -> PullEvent:
+        if self._done:
+            raise StopAsyncIteration
+        event = await self._handle._next()
+        if event is None:
+            self._done = True
+            raise StopAsyncIteration
+        if event.terminal:
+            self._done = True
+        return event
 
 
 class RemoteModels(RemoteArea):
@@ -318,7 +337,7 @@ class RemoteEvents:
         async with self._connection.stream("GET", "/v1/events", params=params) as lines:
             iterator = aiter(lines)
             await anext(iterator)  # the service's "subscribed" line
-            yield _events(iterator)
+            yield _Events(iterator)
 
     def on(self, pattern: str, callback: Callable[[Event], object]) -> Callable[[], None]:
         """Call ``callback`` with every matching event until the returned function is
@@ -336,9 +355,19 @@ class RemoteEvents:
         return scope.cancel
 
 
-async def _events(lines: AsyncIterator[bytes]) -> AsyncIterator[Event]:
-    async for raw in lines:
-        yield event_from_line(raw)
+class _Events:
+    """The events of one subscription, decoded line by line."""
+
+    __slots__ = ("_lines",)
+
+    def __init__(self, lines: AsyncIterator[bytes]) -> None:
+        self._lines = lines
+
+    def __aiter__(self) -> _Events:
+        return self
+
+    async def __anext__(self) -> Event:
+        return event_from_line(await anext(self._lines))
 
 
 class RemoteRuntime:
