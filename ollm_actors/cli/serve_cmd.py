@@ -37,7 +37,7 @@ def read_token(path: Path) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `ollm serve` to ``app``."""
+    """Add `ollm serve` to ``app`` (exit 0 once stopped by Ctrl-C or SIGTERM)."""
 
     @app.command("serve")
     def serve_command(
@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
         settings = state.load_settings()
 
         async def body() -> None:
+            import signal
             import sys
 
             import anyio
@@ -76,15 +77,24 @@ def register(app: typer.Typer) -> None:
             from ollm_actors.runtime import open_runtime
             from ollm_actors.service import serve
 
-            async with (
-                open_runtime(settings) as rt,
-                serve(rt, socket=socket, listen=listen, token=token) as service,
-            ):
-                auth = " (bearer token required)" if token else ""
-                sys.stderr.write(f"serving on {service.address}{auth}; Ctrl-C stops\n")
-                sys.stderr.flush()
-                await anyio.sleep_forever()
+            # The signals end the serving block normally rather than cancel it: the service
+            # then cancels its clients' pulls (state ``cancelled``) while the runtime still
+            # runs, and only then is the runtime stopped.
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async with (
+                    open_runtime(settings) as rt,
+                    serve(rt, socket=socket, listen=listen, token=token) as service,
+                ):
+                    auth = " (bearer token required)" if token else ""
+                    sys.stderr.write(f"serving on {service.address}{auth}; Ctrl-C stops\n")
+                    sys.stderr.flush()
+                    async for received in signals:
+                        sys.stderr.write(f"stopping ({signal.Signals(received).name})\n")
+                        break
 
-        from ollm_actors.cli.run import run_async
+        import anyio
 
-        run_async(state, body)
+        try:
+            anyio.run(body, backend="asyncio")
+        except OllmError as exc:
+            state.fail(exc)

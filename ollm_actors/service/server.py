@@ -124,20 +124,31 @@ def _config(fd: int) -> object:
     return config
 
 
-async def _run(app: object, config: object, stop: anyio.Event, stopped: anyio.Event) -> None:
-    import sniffio
-
+async def _run(
+    app: object, config: object, stop: anyio.Event, stopped: anyio.Event,
+    scope: anyio.CancelScope,
+) -> None:
+    # Shielded: a cancellation of the serving block (Ctrl-C, SIGTERM) must not cut the
+    # answers in flight, which end cleanly (pulls ``cancelled``) in the graceful stop;
+    # ``scope`` is cancelled only if that stop overruns.
     try:
-        if sniffio.current_async_library() == "trio":
-            from hypercorn.trio import serve as serve_trio
-
-            await serve_trio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
-        else:
-            from hypercorn.asyncio import serve as serve_asyncio
-
-            await serve_asyncio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        with scope:
+            await _serve(app, config, stop)
     finally:
         stopped.set()
+
+
+async def _serve(app: object, config: object, stop: anyio.Event) -> None:
+    import sniffio
+
+    if sniffio.current_async_library() == "trio":
+        from hypercorn.trio import serve as serve_trio
+
+        await serve_trio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    else:
+        from hypercorn.asyncio import serve as serve_asyncio
+
+        await serve_asyncio(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
 
 
 @asynccontextmanager
@@ -169,7 +180,8 @@ async def serve(
                 shared = Shared(runtime, tg)
                 app = build_app(shared, token)
                 # hypercorn owns the descriptor from here on and closes it.
-                tg.start_soon(_run, app, _config(sock.detach()), stop, stopped)
+                server_scope = anyio.CancelScope(shield=True)
+                tg.start_soon(_run, app, _config(sock.detach()), stop, stopped, server_scope)
                 try:
                     yield Service(target, shared)
                 finally:
@@ -180,6 +192,7 @@ async def serve(
                     # (asyncio) breaks when cancelled amid its own shutdown.
                     with anyio.CancelScope(shield=True), anyio.move_on_after(_GRACE + 2):
                         await stopped.wait()
+                    server_scope.cancel()
     finally:
         if sock.fileno() != -1:
             sock.close()
