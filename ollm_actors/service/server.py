@@ -20,13 +20,14 @@ from pathlib import Path
 import anyio
 
 from ollm_actors.errors import ListenFailed
-from ollm_actors.service.discovery import Target, answers, default_socket
+from ollm_actors.service.discovery import Target, default_socket
 from ollm_actors.service.groups import single_errors
 from ollm_actors.service.target import ServedRuntime
 
 __all__ = ("Service", "serve")
 
 _GRACE = 1.0  # seconds hypercorn waits for open requests at shutdown
+_PROBE = 1.0  # seconds a socket found in place has to accept a connection
 
 
 class Service:
@@ -88,13 +89,25 @@ def _tcp_socket(listen: str, token: str | None) -> tuple[socketlib.socket, Targe
     return sock, Target(None, f"http://{shown}:{bound}")
 
 
-def _unix_socket(path: Path) -> tuple[socketlib.socket, Target]:
+async def _listened_on(path: Path) -> bool:
+    """True if something accepts connections at the unix socket ``path`` (a connect
+    succeeds once a server listens, even before it answers; a dead one's file refuses)."""
+    try:
+        with anyio.fail_after(_PROBE):
+            stream = await anyio.connect_unix(path)
+    except (OSError, TimeoutError):
+        return False
+    await stream.aclose()
+    return True
+
+
+async def _unix_socket(path: Path) -> tuple[socketlib.socket, Target]:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = Target(path, str(path))
     if path.exists() or path.is_symlink():
         if not path.is_socket():
             raise ListenFailed(str(path), "a file that is not a socket is in the way")
-        if answers(target, 0.5) is None:
+        if await _listened_on(path):
             raise ListenFailed(
                 str(path), "another ollm service is running there",
                 hint="stop it first, or use --socket PATH",
@@ -171,7 +184,7 @@ async def serve(
     if listen is not None:
         sock, target = _tcp_socket(listen, token)
     else:
-        sock, target = _unix_socket(Path(socket) if socket is not None else default_socket())
+        sock, target = await _unix_socket(Path(socket) if socket is not None else default_socket())
     sock.listen(128)
     stop, stopped = anyio.Event(), anyio.Event()
     try:

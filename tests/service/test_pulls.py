@@ -33,7 +33,7 @@ async def test_two_clients_share_one_pull_and_both_finish(
 ) -> None:
     emulator.state.pull_line_delay = 0.01
     with anyio.fail_after(20):
-        async with served(emulator.url, tmp_path) as (rt, service), connect(
+        async with served(emulator.url, tmp_path) as (_rt, service), connect(
             service.address
         ) as one, connect(service.address) as two:
             first = await one.models.start_pull("llama3.2", started_by="one")
