@@ -101,18 +101,31 @@ async def _listened_on(path: Path) -> bool:
     return True
 
 
-async def _unix_socket(path: Path) -> tuple[socketlib.socket, Target]:
+def _socket_in_place(path: Path) -> bool:
+    """Make ``path``'s directory (0700); True if a socket file is already there."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = Target(path, str(path))
-    if path.exists() or path.is_symlink():
-        if not path.is_socket():
-            raise ListenFailed(str(path), "a file that is not a socket is in the way")
+    if not (path.exists() or path.is_symlink()):
+        return False
+    if not path.is_socket():
+        raise ListenFailed(str(path), "a file that is not a socket is in the way")
+    return True
+
+
+async def _unix_socket(path: Path) -> tuple[socketlib.socket, Target]:
+    if _socket_in_place(path):
         if await _listened_on(path):
             raise ListenFailed(
                 str(path), "another ollm service is running there",
                 hint="stop it first, or use --socket PATH",
             )
-        path.unlink()  # stale: left by a service that died
+        return _bind_unix(path, stale=True)
+    return _bind_unix(path)
+
+
+def _bind_unix(path: Path, *, stale: bool = False) -> tuple[socketlib.socket, Target]:
+    target = Target(path, str(path))
+    if stale:
+        path.unlink(missing_ok=True)  # left by a service that died: nothing listens there
     sock = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
     old = os.umask(0o177)
     try:
