@@ -36,6 +36,7 @@ _log = logging.getLogger("ollm_actors.service")
 _encoder = msgspec.json.Encoder()
 _JSON = "application/json"
 _NDJSON = "application/x-ndjson"
+_MAX_BUFFER = 1 << 20  # pending events one subscriber may hold in the service
 
 
 class Shared:
@@ -151,17 +152,23 @@ def _routes(shared: Shared) -> list[Route]:
         topics = tuple(request.query_params.getlist("topics")) or ("*",)
         if any(not topic for topic in topics):
             raise ServiceRefused("this service", 400, "an empty topic pattern")
+        buffer = request.query_params.get("buffer", "256")
+        if not buffer.isdigit() or not 1 <= int(buffer) <= _MAX_BUFFER:
+            raise ServiceRefused("this service", 400, f"buffer: 1 to {_MAX_BUFFER}, got {buffer!r}")
 
         async def body() -> AsyncGenerator[bytes, None]:
-            async with runtime.events.subscribe(*topics) as subscription:
+            async with runtime.events.subscribe(*topics, buffer=int(buffer)) as subscription:
                 shared._subscriptions.add(subscription)
                 try:
                     if shared.closing:
                         return
                     # A first line at once: the client knows it is subscribed from here on.
                     yield b"{}\n"
-                    async for event in subscription:
-                        yield line(event)
+                    try:
+                        async for event in subscription:
+                            yield line(event)
+                    except OllmError as exc:  # SubscriberOverflow: the client hears why
+                        yield line(error_body(exc))
                 finally:
                     shared._subscriptions.discard(subscription)
 

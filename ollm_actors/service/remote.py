@@ -332,12 +332,14 @@ class RemoteEvents:
         self, *patterns: str, buffer: int = 256
     ) -> AsyncIterator[AsyncIterator[Event]]:
         """The service's events matching ``patterns`` (none: every topic), from the moment
-        the block is entered, as the same ``Event`` Structs."""
-        params = [("topics", pattern) for pattern in patterns]
+        the block is entered, as the same ``Event`` Structs; ``buffer`` bounds the state
+        events the service holds for this subscriber (beyond it, iteration raises
+        ``SubscriberOverflow``, as in-process)."""
+        params = [("topics", pattern) for pattern in patterns] + [("buffer", str(buffer))]
         async with self._connection.stream("GET", "/v1/events", params=params) as lines:
             iterator = aiter(lines)
             await anext(iterator)  # the service's "subscribed" line
-            yield _Events(iterator)
+            yield _Events(iterator, str(self._connection.target))
 
     def on(self, pattern: str, callback: Callable[[Event], object]) -> Callable[[], None]:
         """Call ``callback`` with every matching event until the returned function is
@@ -358,16 +360,19 @@ class RemoteEvents:
 class _Events:
     """The events of one subscription, decoded line by line."""
 
-    __slots__ = ("_lines",)
+    __slots__ = ("_lines", "_target")
 
-    def __init__(self, lines: AsyncIterator[bytes]) -> None:
-        self._lines = lines
+    def __init__(self, lines: AsyncIterator[bytes], target: str) -> None:
+        self._lines, self._target = lines, target
 
     def __aiter__(self) -> _Events:
         return self
 
     async def __anext__(self) -> Event:
-        return event_from_line(await anext(self._lines))
+        raw = await anext(self._lines)
+        if raw.startswith(b'{"error"'):
+            raise error_from_body(_ticket.decode(raw), target=self._target, status=200)
+        return event_from_line(raw)
 
 
 class RemoteRuntime:
