@@ -8,6 +8,7 @@ become ``ServiceUnavailable`` here, at the one boundary of this client.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -25,7 +26,10 @@ from ollm_actors.service.discovery import Target, default_socket, parse_target
 from ollm_actors.service.groups import single_errors
 from ollm_actors.service.wire import error_from_body
 
-__all__ = ("Connection", "RemoteArea", "connect")
+__all__ = ("ENV_TOKEN", "Connection", "RemoteArea", "connect")
+
+#: the environment variable a client reads the service's bearer token from
+ENV_TOKEN = "OLLM_SERVICE_TOKEN"
 
 #: how long a plain call may take (a pull is streamed, so none is that long)
 _CALL_TIMEOUT = 300.0
@@ -189,13 +193,16 @@ async def connect(
 ) -> AsyncIterator[Any]:
     """A :class:`~ollm_actors.service.remote.RemoteRuntime` for the service at ``target``
     (a socket path or ``http://host:port``; None: the default socket), sending ``token`` as
-    a bearer token; ``settings`` are the client's own (default: :func:`load_settings`), what
-    ``remote.settings`` gives. Raises ``ServiceUnavailable`` when nothing answers there and
-    ``ServiceRefused`` (401) for a missing or wrong token. Works under trio and asyncio;
+    a bearer token (default: ``OLLM_SERVICE_TOKEN`` when set); ``settings`` are the client's
+    own (default: :func:`load_settings`), what ``remote.settings`` gives. Raises
+    ``ServiceUnavailable`` when nothing answers there and ``ServiceRefused`` (401) for a
+    missing or wrong token. Works under trio and asyncio;
     leaving the block closes every stream and leaves no task."""
     from ollm_actors.service.remote import RemoteRuntime
 
     where = parse_target(target if target is not None else default_socket())
+    if token is None:
+        token = os.environ.get(ENV_TOKEN) or None
     transport = httpx.AsyncHTTPTransport(uds=str(where.socket)) if where.socket else None
     headers = {"authorization": f"Bearer {token}"} if token else {}
     with single_errors():

@@ -8,27 +8,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
 from ollm_actors.runtime import Runtime, open_runtime
 from ollm_actors.testing import hermetic_settings
 
-#: settings that keep retries fast in tests
-FAST: dict[str, object] = {
-    "downloads.backoff.initial": 0.01,
-    "downloads.backoff.max": 0.05,
-    "downloads.retries": 3,
-}
+# The downloads tests' emulator (phi3:mini installed) and fast retry settings.
+from tests.downloads.conftest import FAST, emulator
 
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[RunningEmulator]:
-    state = EmulatorState.empty()
-    state.install("phi3:mini")
-    state.pull_steps_per_layer = 4
-    async with run_emulator(state) as emu:
-        yield emu
+__all__ = ("emulator", "served")
 
 
 @asynccontextmanager
