@@ -29,6 +29,8 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── UnknownCapability     outside the capability vocabulary          (capability, known)
     ├── UsageError            a command line the CLI cannot read         (command, option)
     ├── ListenFailed          a server of ours cannot take its address   (address, reason)
+    ├── ServiceUnavailable    no `ollm serve` answers there              (target, reason)
+    ├── ServiceRefused        the service refused a request (401, 400)   (target, status, reason)
     ├── ActorUnavailable      the actor is stopped or stopping           (actor, reason)
     ├── AskTimeout            no answer in time                          (actor, message_type)
     ├── InboxFull             ``tell_nowait`` to a full inbox            (actor, size)
@@ -43,13 +45,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 __all__ = (
-    "ActorCrashed", "ActorUnavailable", "AskTimeout", "BadModelParameter", "HostUnreachable",
+    "ActorCrashed", "ActorUnavailable", "AskTimeout", "BadModelParameter",
+    "HostUnreachable",
     "InboxFull", "InvalidHost", "InvalidModelName", "LimitsDataError", "ListenFailed",
     "MemoryUnknown", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts", "NoModelAvailable",
     "OllmError", "OperationCancelled", "OperationFailed", "PromptTooLarge", "ProtocolError",
-    "PullCancelled", "PullFailed", "PullNotFound", "ServerError", "SettingsError",
-    "SettingsProblem", "SubscriberOverflow", "UnhandledMessage", "UnknownCapability",
-    "UnknownProfile", "UsageError",
+    "PullCancelled", "PullFailed", "PullNotFound", "ServerError", "ServiceRefused",
+    "ServiceUnavailable", "SettingsError", "SettingsProblem", "SubscriberOverflow",
+    "UnhandledMessage", "UnknownCapability", "UnknownProfile", "UsageError",
 )
 
 _UNREACHABLE_HINT = "is Ollama running there? start it with 'ollama serve' or set OLLM_HOST"
@@ -500,3 +503,43 @@ class ListenFailed(OllmError):
     def __init__(self, address: str, reason: str, *, hint: str = "") -> None:
         self.address, self.reason = address, reason
         super().__init__(f"cannot listen on {address}: {reason}" + (f"; {hint}" if hint else ""))
+
+
+class ServiceUnavailable(OllmError):
+    """No `ollm serve` answers at ``target`` (a socket path or URL): nothing listens there,
+    it stopped mid-call, or it answered something that is not the service."""
+
+    fact_names = ("target", "reason")
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target, self.reason = target, reason
+        super().__init__(
+            f"no ollm service at {target}: {reason}; start one with 'ollm serve', or use "
+            "--no-service"
+        )
+
+
+class ServiceRefused(OllmError):
+    """The service refused a request: ``status`` 401 (no or a wrong token; the token itself
+    is never part of the error) or 400 (a body or query it cannot read, ``reason`` says
+    where)."""
+
+    fact_names = ("target", "status", "reason")
+
+    def __init__(self, target: str, status: int, reason: str) -> None:
+        self.target, self.status, self.reason = target, status, reason
+        super().__init__(f"the ollm service at {target} refused the request ({status}): {reason}")
+
+
+#: the errors of bad input (a name, a host, settings, data, a command line): exit code 2 in
+#: the CLI, HTTP 400 from the service; one list, so both say the same
+INPUT_ERRORS: tuple[type[OllmError], ...] = (
+    BadModelParameter,
+    InvalidHost,
+    InvalidModelName,
+    LimitsDataError,
+    SettingsError,
+    UnknownCapability,
+    UnknownProfile,
+    UsageError,
+)

@@ -14,7 +14,7 @@ no task running.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ollm_actors.inventory.types import ModelDetails, ModelInfo, ModelStatus
     from ollm_actors.limits.api import LimitsAPI
     from ollm_actors.routing.api import RouterAPI
+    from ollm_actors.service.server import Service
 
 __all__ = ("ACTORS", "ActorName", "ModelsAPI", "Runtime", "cache_dir_for", "open_runtime")
 
@@ -206,6 +207,22 @@ class Runtime:
     def statistics(self) -> tuple[ActorStatistics, ...]:
         """Each actor's counters and state (queued, handled, restarts), in start order."""
         return self._system.statistics()
+
+    def serve(
+        self,
+        *,
+        socket: str | Path | None = None,
+        listen: str | None = None,
+        token: str | None = None,
+    ) -> AbstractAsyncContextManager[Service]:
+        """Expose this runtime over HTTP while inside the ``async with`` (see
+        :func:`ollm_actors.service.serve`): at ``socket`` (default: the user runtime dir's
+        ``ollm/ollm.sock``) or, with ``listen="HOST:PORT"``, over TCP (``token`` required
+        off loopback). A person can then watch and cancel this runtime's pulls from a
+        shell (``ollm pulls``, ``ollm events``)."""
+        from ollm_actors.service.server import serve
+
+        return serve(self, socket=socket, listen=listen, token=token)
 
 
 @asynccontextmanager

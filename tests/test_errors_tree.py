@@ -58,6 +58,8 @@ SAMPLES: dict[str, OllmError] = {
         errors.UnknownProfile("p", ["q"], setting="model.routing.x", suggestions=["q"]),
         errors.UnknownCapability("c", ["tools"], suggestions=["tools"]),
         errors.ListenFailed("127.0.0.1:11434", "in use", hint="use --port"),
+        errors.ServiceUnavailable("/run/user/1000/ollm/ollm.sock", "no socket there"),
+        errors.ServiceRefused("http://127.0.0.1:11500", 401, "wrong token"),
         errors.UsageError("no such option: --jsn", command="list", option="--jsn",
                           suggestions=["--json"]),
         errors.ActorUnavailable("inventory", "stopped"),
