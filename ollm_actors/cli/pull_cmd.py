@@ -14,7 +14,7 @@ dropped quietly and the exit status is the pulls' own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -142,15 +142,14 @@ def start_detached(state: CliState, names: list[str], host: str | None) -> None:
     """``pull --detach``: start each pull on the service and print its id (``--json``:
     ``{"pulls": [{"pull_id", "model", "host", "joined"}]}``), leaving them running."""
 
-    async def body(rt: Runtime) -> list[dict[str, object]]:
-        started = []
+    async def body(rt: Any) -> list[dict[str, object]]:
+        # Only a service's models take ``detach`` (run_with_runtime checks there is one):
+        # the service holds the share and answers the ticket.
         label = pull_label()
+        started = []
         for name in dict.fromkeys(names):
-            handle = await rt.models.start_pull(name, host, started_by=label)
-            started.append(
-                {"pull_id": handle.pull_id, "model": handle.model, "host": handle.host,
-                 "joined": handle.joined}
-            )
+            ticket = await rt.models.start_pull(name, host, started_by=label, detach=True)
+            started.append({key: ticket[key] for key in ("pull_id", "model", "host", "joined")})
         return started
 
     from ollm_actors.cli.run import run_with_runtime
