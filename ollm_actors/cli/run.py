@@ -166,7 +166,13 @@ async def find_target(state: CliState, settings: Settings) -> str | None:
     if state.no_service:
         return None
     import os
+    import warnings
 
     from ollm_actors.service import find_service
 
-    return find_service(os.environ, settings)
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (a container, a su shell) platformdirs warns, and falls
+        # back to a directory of its own: a place to look for a service, not a problem to
+        # print before every command's output.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        return find_service(os.environ, settings)
