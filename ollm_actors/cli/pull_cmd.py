@@ -142,16 +142,15 @@ def start_detached(state: CliState, names: list[str], host: str | None) -> None:
     """``pull --detach``: start each pull on the service and print its id (``--json``:
     ``{"pulls": [{"pull_id", "model", "host", "joined"}]}``), leaving them running."""
 
-    async def body(rt: Runtime) -> list[dict[str, object]]:
-        started = []
+    async def body(rt: Any) -> list[dict[str, object]]:
+        # Only a service's models take ``detach`` (run_with_runtime checks there is one):
+        # the service holds the share and answers the ticket.
         label = pull_label()
+        started = []
         for name in dict.fromkeys(names):
-            # A service's models (the only runtime here) hold a detached share themselves.
-            models: Any = rt.models
-            handle = await models.start_pull(name, host, started_by=label, detach=True)
+            ticket = await rt.models.start_pull(name, host, started_by=label, detach=True)
             started.append(
-                {"pull_id": handle.pull_id, "model": handle.model, "host": handle.host,
-                 "joined": handle.joined}
+                {key: getattr(ticket, key) for key in ("pull_id", "model", "host", "joined")}
             )
         return started
 

@@ -22,7 +22,7 @@ from ollm_actors.cli.on_host import OnOption, checked_on
 from ollm_actors.cli.state import CliState
 
 if TYPE_CHECKING:
-    from ollm_actors.downloads.messages import PullInfo
+    from ollm_actors.downloads.api import PullInfo
     from ollm_actors.runtime import Runtime
 
 __all__ = ("IN_PROCESS_NOTE", "cancel_line", "progress_text", "pulls_table", "register")

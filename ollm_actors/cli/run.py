@@ -119,21 +119,43 @@ def run_with_runtime(
         if state.verbose:
             import sys
 
-            where = f"the service at {target}" if target else "in-process runtime"
-            sys.stderr.write(("using " if target else "") + where + "\n")
+            line = f"using {service_name(target)}" if target else "in-process runtime"
+            sys.stderr.write(line + "\n")
         state.service = target
         if target is not None:
-            from ollm_actors.service import connect
-
-            async with connect(target, settings=settings) as remote:
-                # A RemoteRuntime offers the Runtime API the command bodies use.
-                return await body(cast("Runtime", remote))
+            return await _through_service(target, settings, body)
         from ollm_actors.runtime import ACTORS, open_runtime
 
         async with open_runtime(settings, actors=ACTORS if actors is None else actors) as rt:
             return await body(rt)
 
     return run_async(state, main)
+
+
+async def _through_service(
+    target: str, settings: Settings, body: Callable[[Runtime], Awaitable[T]]
+) -> T:
+    """``body`` against the service at ``target``; its OllmError reaches the caller as
+    itself, not inside the connection's task group's ExceptionGroup."""
+    from ollm_actors.cli.target import ServiceRuntime
+    from ollm_actors.service import connect
+
+    failure: OllmError | None = None
+    async with connect(target, settings=settings) as remote:
+        try:
+            # Seen through ServiceRuntime, a RemoteRuntime offers what the bodies use.
+            return await body(cast("Runtime", ServiceRuntime(remote, settings)))
+        except OllmError as exc:
+            failure = exc
+    raise failure
+
+
+def service_name(target: str) -> str:
+    """``the service at unix:/run/user/1000/ollm/ollm.sock`` (or at its URL)."""
+    from ollm_actors.service import parse_target
+
+    where = parse_target(target)
+    return f"the service at {'unix:' + str(where.socket) if where.socket else where.url}"
 
 
 async def find_target(state: CliState, settings: Settings) -> str | None:
@@ -144,9 +166,13 @@ async def find_target(state: CliState, settings: Settings) -> str | None:
     if state.no_service:
         return None
     import os
+    import warnings
 
-    try:
-        from ollm_actors.service import find_service
-    except ModuleNotFoundError:  # TEMPORARY until the service branch is merged
-        return None
-    return find_service(os.environ, settings)
+    from ollm_actors.service import find_service
+
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (a container, a su shell) platformdirs warns, and falls
+        # back to a directory of its own: a place to look for a service, not a problem to
+        # print before every command's output.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        return find_service(os.environ, settings)

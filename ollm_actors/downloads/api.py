@@ -21,7 +21,7 @@ from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.names import parse_model_name
 from ollm_actors.vocab.pull_events import PullEvent
 
-__all__ = ("DownloadsAPI", "PullHandle", "PullResult")
+__all__ = ("DownloadsAPI", "PullHandle", "PullInfo", "PullResult")
 
 
 class DownloadsAPI:

@@ -118,3 +118,21 @@ async def test_without_a_service(tmp_path: Path) -> None:
             assert code == 2
             assert "--detach needs a running service" in err and "ollm serve" in err
             assert emu.state.requests["POST /api/pull"] == 0
+
+
+async def test_a_named_service_must_answer_unless_no_service(tmp_path: Path) -> None:
+    import sys
+
+    from tests.cli.support import cli_env
+
+    gone = tmp_path / "gone.sock"
+    env = {**cli_env(tmp_path), "OLLM_SERVICE": str(gone), "OLLM_HOST": "http://127.0.0.1:9"}
+    argv = [sys.executable, "-m", "ollm_actors", "pulls", "--json"]
+    with anyio.fail_after(30):
+        named = await anyio.run_process(argv, env=env, check=False)
+        opted_out = await anyio.run_process([*argv, "--no-service", "-v"], env=env, check=False)
+    error = json.loads(named.stdout)["error"]
+    assert (named.returncode, error["type"]) == (1, "ServiceUnavailable")
+    assert str(gone) in error["message"]
+    assert (opted_out.returncode, json.loads(opted_out.stdout)) == (0, [])
+    assert opted_out.stderr.decode() == "in-process runtime\n"

@@ -31,10 +31,11 @@ MODEL = "llama3.2:latest"
 async def served(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[RunningEmulator, Runtime, dict[str, str]]]:
-    """An emulator with slow pulls, a runtime served on a socket, and the env that finds it."""
+    """An emulator with pulls that outlast a few `ollm` starts (each is cancelled), a
+    runtime served on a socket, and the env that finds it."""
     serve = pytest.importorskip("ollm_actors.service").serve
     state = EmulatorState.empty()
-    state.pull_line_delay = 0.05
+    state.pull_line_delay = 0.5
     async with run_emulator(state) as emu:
         socket = tmp_path / "s.sock"
         settings = hermetic_settings([emu.url], tmp_path / "service-cache")
@@ -61,10 +62,10 @@ async def ndjson(stream: Any, into: list[dict[str, Any]], seen: anyio.Event) -> 
 
 
 async def test_two_shells_share_a_pull_a_third_cancels_it(tmp_path: Path) -> None:
+    events: list[list[dict[str, Any]]] = [[], []]
+    codes: list[int] = []
     with anyio.fail_after(60):
-        async with served(tmp_path) as (emu, rt, env), anyio.create_task_group() as tasks:
-            events: list[list[dict[str, Any]]] = [[], []]
-            codes: list[int] = []
+        async with served(tmp_path) as (emu, rt, env):
 
             async def pull(n: int, started: anyio.Event) -> None:
                 argv = ollm("pull", "--json", "llama3.2")
@@ -72,20 +73,22 @@ async def test_two_shells_share_a_pull_a_third_cancels_it(tmp_path: Path) -> Non
                     await ndjson(p.stdout, events[n], started)
                     codes.append(await p.wait())
 
-            for n in range(2):
-                started = anyio.Event()
-                tasks.start_soon(pull, n, started)
-                await started.wait()
-            listed = await anyio.run_process(ollm("pulls", "--json"), env=env)
-            (running,) = [p for p in json.loads(listed.stdout) if p["state"] == "running"]
-            assert (running["model"], running["askers"]) == (MODEL, 2)
-            assert all(label.startswith("ollm pull (pid ") for label in running["started_by"])
-            cancelled = await anyio.run_process(ollm("cancel", "llama3.2"), env=env)
-            assert cancelled.stdout.decode().startswith(f"cancelled pull {running['pull_id']} ")
-        assert codes == [130, 130]
-        assert [e[-1]["event"] for e in events] == ["cancelled", "cancelled"]
-        assert emu.state.requests["POST /api/pull"] == 1
-        assert await rt.models.pulls() == ()
+            async with anyio.create_task_group() as tasks:
+                for n in range(2):
+                    started = anyio.Event()
+                    tasks.start_soon(pull, n, started)
+                    await started.wait()
+                listed = await anyio.run_process(ollm("pulls", "--json"), env=env)
+                (running,) = json.loads(listed.stdout)
+                assert (running["model"], running["askers"]) == (MODEL, 2)
+                labels = running["started_by"]
+                assert all(label.startswith("ollm pull (pid ") for label in labels), labels
+                cancelled = await anyio.run_process(ollm("cancel", "llama3.2"), env=env)
+                assert cancelled.stdout.decode().startswith(f"cancelled pull {running['pull_id']} ")
+            assert await rt.models.pulls() == ()
+    assert codes == [130, 130]
+    assert [e[-1]["event"] for e in events] == ["cancelled", "cancelled"]
+    assert emu.state.requests["POST /api/pull"] == 1
 
 
 async def test_detach_leaves_the_pull_running(tmp_path: Path) -> None:
@@ -97,15 +100,16 @@ async def test_detach_leaves_the_pull_running(tmp_path: Path) -> None:
             (info,) = await rt.models.pulls()
             assert info.pull_id == started["pull_id"] and info.state in ("queued", "running")
             listed = await anyio.run_process(ollm("pulls"), env=env)
-            assert f"{info.pull_id}    {MODEL}" in listed.stdout.decode()
+            row = listed.stdout.decode().splitlines()[1]
+            assert row.split()[:2] == [str(info.pull_id), MODEL]
+            assert "ollm pull (pid " in row
             await rt.models.cancel_pull(info.pull_id)
 
 
 async def test_events_streams_the_services_pulls_until_ctrl_c(tmp_path: Path) -> None:
     with anyio.fail_after(60):
-        async with served(tmp_path) as (emu, rt, env):
-            # A pull that outlasts the start of `ollm events`: its progress is what it sees.
-            emu.state.pull_line_delay = 0.5
+        async with served(tmp_path) as (_emu, rt, env):
+            # The pull outlasts the start of `ollm events`: its progress is what it sees.
             handle = await rt.models.start_pull("llama3.2", started_by="agent")
             lines: list[dict[str, Any]] = []
             seen = anyio.Event()
