@@ -19,11 +19,11 @@ from ollm_actors.downloads.lifecycle_results import CreateResult, PushResult, Up
 from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import OllmError, ServiceUnavailable
 from ollm_actors.inventory.hosts_api import HostsAPI
+from ollm_actors.ollama.pool import resolve_among
 from ollm_actors.service.calls import result_of
 from ollm_actors.service.client import Connection, RemoteArea
 from ollm_actors.service.remote_pull import DetachedPull, RemotePullHandle, decode_line
 from ollm_actors.service.wire import error_from_body, event_from_line
-from ollm_actors.vocab.hosts import parse_host
 from ollm_actors.vocab.pull_events import PullEvent
 
 __all__ = ("RemoteEvents", "RemoteModels", "RemoteRuntime")
@@ -239,15 +239,10 @@ class RemoteRuntime:
         return HostsAPI(self._urls, _RemoteHealth(self._hosts_area))  # type: ignore[arg-type]
 
     def resolve_host(self, host: str | None) -> str:
-        """The display URL of ``host`` (None: the service's default host); a plain call, as
-        in-process. Raises ``InvalidHost`` for what is not an Ollama address."""
-        if host is None:
-            return self._urls[0]
-        if host in self._urls:
-            return host
-        # The display form without a query, as the host pool keys hosts (a query may hold a
-        # credential and is shown nowhere).
-        return parse_host(host).display.partition("#")[0].partition("?")[0]
+        """The display URL of the service's host that any spelling ``host`` names (None: the
+        default); a plain call, as in-process. Raises ``InvalidHost`` for a host the service
+        does not have."""
+        return resolve_among(host, self._urls)
 
     async def statistics(self) -> tuple[Any, ...]:
         result: tuple[Any, ...] = await self._top.statistics()
