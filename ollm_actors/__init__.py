@@ -109,6 +109,12 @@ if TYPE_CHECKING:
         ServerError as ServerError,
     )
     from ollm_actors.errors import (
+        ServiceRefused as ServiceRefused,
+    )
+    from ollm_actors.errors import (
+        ServiceUnavailable as ServiceUnavailable,
+    )
+    from ollm_actors.errors import (
         SettingsError as SettingsError,
     )
     from ollm_actors.errors import (
@@ -177,6 +183,9 @@ if TYPE_CHECKING:
     from ollm_actors.runtime import (
         open_runtime as open_runtime,
     )
+    from ollm_actors.service.client import (
+        connect as connect,
+    )
     from ollm_actors.vocab.entries import (
         Capabilities as Capabilities,
     )
@@ -238,6 +247,8 @@ _EXPORTS: dict[str, str] = {
     "PullCancelled": "ollm_actors.errors",
     "PullFailed": "ollm_actors.errors",
     "ServerError": "ollm_actors.errors",
+    "ServiceRefused": "ollm_actors.errors",
+    "ServiceUnavailable": "ollm_actors.errors",
     "SettingsError": "ollm_actors.errors",
     "UnknownCapability": "ollm_actors.errors",
     "UnknownProfile": "ollm_actors.errors",
@@ -261,6 +272,7 @@ _EXPORTS: dict[str, str] = {
     "ModelsAPI": "ollm_actors.runtime",
     "Runtime": "ollm_actors.runtime",
     "open_runtime": "ollm_actors.runtime",
+    "connect": "ollm_actors.service.client",
     "Capabilities": "ollm_actors.vocab.entries",
     "parse_host": "ollm_actors.vocab.hosts",
     "parse_model_name": "ollm_actors.vocab.names",

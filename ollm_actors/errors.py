@@ -16,6 +16,7 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── ModelOnSeveralHosts   one model asked for, several hosts have it (model, hosts)
     ├── PullFailed            the server's error, or retries ran out     (model, host, reason)
     ├── PullCancelled         cancelled before it finished               (model, host)
+    ├── PullNotFound          no pull in flight has that id or name      (target, host, running)
     ├── OperationFailed       an error line amid a create/push stream    (operation, model, host)
     ├── OperationCancelled    a push/create/update cancelled midway      (operation, model, host)
     ├── BadModelParameter     a Modelfile parameter Ollama would refuse  (parameter, reason, value)
@@ -28,6 +29,8 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── UnknownCapability     outside the capability vocabulary          (capability, known)
     ├── UsageError            a command line the CLI cannot read         (command, option)
     ├── ListenFailed          a server of ours cannot take its address   (address, reason)
+    ├── ServiceUnavailable    no `ollm serve` answers there              (target, reason)
+    ├── ServiceRefused        the service refused a request (401, 400)   (target, status, reason)
     ├── ActorUnavailable      the actor is stopped or stopping           (actor, reason)
     ├── AskTimeout            no answer in time                          (actor, message_type)
     ├── InboxFull             ``tell_nowait`` to a full inbox            (actor, size)
@@ -42,12 +45,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 __all__ = (
-    "ActorCrashed", "ActorUnavailable", "AskTimeout", "BadModelParameter", "HostUnreachable",
+    "ActorCrashed", "ActorUnavailable", "AskTimeout", "BadModelParameter",
+    "HostUnreachable",
     "InboxFull", "InvalidHost", "InvalidModelName", "LimitsDataError", "ListenFailed",
     "MemoryUnknown", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts", "NoModelAvailable",
     "OllmError", "OperationCancelled", "OperationFailed", "PromptTooLarge", "ProtocolError",
-    "PullCancelled",
-    "PullFailed", "ServerError", "SettingsError", "SettingsProblem", "SubscriberOverflow",
+    "PullCancelled", "PullFailed", "PullNotFound", "ServerError", "ServiceRefused",
+    "ServiceUnavailable", "SettingsError", "SettingsProblem", "SubscriberOverflow",
     "UnhandledMessage", "UnknownCapability", "UnknownProfile", "UsageError",
 )
 
@@ -164,6 +168,19 @@ class PullCancelled(OllmError):
     def __init__(self, model: str, host: str | None) -> None:
         self.model, self.host = model, host
         super().__init__(f"pull of '{model}'{_at('from', host)} was cancelled")
+
+
+class PullNotFound(OllmError):
+    """A pull to cancel or follow that is not in flight: ``target`` is the id or model name
+    asked for, ``running`` the names of the pulls that are."""
+
+    fact_names = ("target", "host", "running")
+
+    def __init__(self, target: int | str, host: str | None, running: Sequence[str]) -> None:
+        self.target, self.host, self.running = target, host, tuple(running)
+        what = f"pull {target}" if isinstance(target, int) else f"pull of '{target}'"
+        now = ", ".join(self.running) if self.running else "none"
+        super().__init__(f"no {what} is in flight{_at('on', host)}; running now: {now}")
 
 
 class OperationFailed(OllmError):
@@ -486,3 +503,43 @@ class ListenFailed(OllmError):
     def __init__(self, address: str, reason: str, *, hint: str = "") -> None:
         self.address, self.reason = address, reason
         super().__init__(f"cannot listen on {address}: {reason}" + (f"; {hint}" if hint else ""))
+
+
+class ServiceUnavailable(OllmError):
+    """No `ollm serve` answers at ``target`` (a socket path or URL): nothing listens there,
+    it stopped mid-call, or it answered something that is not the service."""
+
+    fact_names = ("target", "reason")
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target, self.reason = target, reason
+        super().__init__(
+            f"no ollm service at {target}: {reason}; start one with 'ollm serve', or use "
+            "--no-service"
+        )
+
+
+class ServiceRefused(OllmError):
+    """The service refused a request: ``status`` 401 (no or a wrong token; the token itself
+    is never part of the error) or 400 (a body or query it cannot read, ``reason`` says
+    where)."""
+
+    fact_names = ("target", "status", "reason")
+
+    def __init__(self, target: str, status: int, reason: str) -> None:
+        self.target, self.status, self.reason = target, status, reason
+        super().__init__(f"the ollm service at {target} refused the request ({status}): {reason}")
+
+
+#: the errors of bad input (a name, a host, settings, data, a command line): exit code 2 in
+#: the CLI, HTTP 400 from the service; one list, so both say the same
+INPUT_ERRORS: tuple[type[OllmError], ...] = (
+    BadModelParameter,
+    InvalidHost,
+    InvalidModelName,
+    LimitsDataError,
+    SettingsError,
+    UnknownCapability,
+    UnknownProfile,
+    UsageError,
+)

@@ -14,7 +14,7 @@ no task running.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -34,10 +34,12 @@ from ollm_actors.vocab.database import OnFirstUse
 if TYPE_CHECKING:
     from ollm_actors.downloads.api import DownloadsAPI
     from ollm_actors.downloads.handle import PullHandle
+    from ollm_actors.downloads.messages import PullInfo
     from ollm_actors.downloads.result import PullResult
     from ollm_actors.inventory.types import ModelDetails, ModelInfo, ModelStatus
     from ollm_actors.limits.api import LimitsAPI
     from ollm_actors.routing.api import RouterAPI
+    from ollm_actors.service.server import Service
 
 __all__ = ("ACTORS", "ActorName", "ModelsAPI", "Runtime", "cache_dir_for", "open_runtime")
 
@@ -125,9 +127,20 @@ class ModelsAPI(LifecycleMixin):
         """available | pulling | absent | unknown, with hosts, fraction or suggestions."""
         return await self.inventory.get_model_status(name, host)
 
-    async def start_pull(self, name: str, host: str | None = None) -> PullHandle:
-        """Start (or join) a pull and return its handle at once."""
-        return await self.downloads.start_pull(name, host)
+    async def start_pull(
+        self, name: str, host: str | None = None, *, started_by: str | None = None
+    ) -> PullHandle:
+        """Start (or join) a pull and return its handle at once; ``started_by`` labels
+        the share (default: this process)."""
+        return await self.downloads.start_pull(name, host, started_by=started_by)
+
+    async def pulls(self, *, recent: bool = False) -> tuple[PullInfo, ...]:
+        """The pulls in flight (and with ``recent`` the last 20 ended); see DownloadsAPI."""
+        return await self.downloads.pulls(recent=recent)
+
+    async def cancel_pull(self, target: int | str, host: str | None = None) -> PullInfo:
+        """Cancel every share of the pull with that id or model name; see DownloadsAPI."""
+        return await self.downloads.cancel_pull(target, host)
 
     async def pull_model(
         self,
@@ -194,6 +207,22 @@ class Runtime:
     def statistics(self) -> tuple[ActorStatistics, ...]:
         """Each actor's counters and state (queued, handled, restarts), in start order."""
         return self._system.statistics()
+
+    def serve(
+        self,
+        *,
+        socket: str | Path | None = None,
+        listen: str | None = None,
+        token: str | None = None,
+    ) -> AbstractAsyncContextManager[Service]:
+        """Expose this runtime over HTTP while inside the ``async with`` (see
+        :func:`ollm_actors.service.serve`): at ``socket`` (default: the user runtime dir's
+        ``ollm/ollm.sock``) or, with ``listen="HOST:PORT"``, over TCP (``token`` required
+        off loopback). A person can then watch and cancel this runtime's pulls from a
+        shell (``ollm pulls``, ``ollm events``)."""
+        from ollm_actors.service.server import serve
+
+        return serve(self, socket=socket, listen=listen, token=token)
 
 
 @asynccontextmanager
@@ -299,6 +328,7 @@ async def open_runtime(
                     bus=bus,
                     inventory=inventory,
                     database=database,
+                    wall=one_clock.wall,
                 ),
                 name="downloads",
                 restart=policy,

@@ -4,8 +4,8 @@
 - Hermetic by default: each test gets an environment without ``OLLM_*`` and ``OLLAMA_*``
   variables (nor ``NO_COLOR``, ``COLUMNS`` or ``LINES``: a terminal's width, or the 80 that
   pytest-xdist's workers set, would change every table), and its own ``HOME`` and XDG
-  directories, so neither the developer's shell nor their real settings or cache reach a test
-  (or the `ollm` processes it starts).
+  directories, so neither the developer's shell nor their real settings, cache or running
+  service reach a test (or the `ollm` processes it starts).
 - Ctrl-C works in child processes: a suite started with SIGINT ignored (a shell's background
   job, some CI runners) would hand that on to every child, and `ollm` would then never see a
   KeyboardInterrupt. The default handler is put back before any test runs.
@@ -52,4 +52,9 @@ def hermetic_environment(
         path = home / folder
         path.mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(variable, str(path))
+    # Where the service's default socket lives: a developer's running `ollm serve` must not
+    # answer the `ollm` processes a test starts.
+    runtime_dir = home / "run"
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
     return home

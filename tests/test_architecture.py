@@ -26,10 +26,12 @@ LAYERS: tuple[str, ...] = (
     "actors",
     "ollama",
     "config",
+    "state",
     "inventory",
     "limits",
     "downloads",
     "routing",
+    "service",
     "runtime",
     "testing",
     "",  # the public face, ollm_actors/__init__.py

@@ -9,7 +9,8 @@ import ollm_actors
 
 # The public API as the README documents it: adding a name is a decision, not an accident.
 DOCUMENTED = {
-    "ActorUnavailable", "AskTimeout", "BadModelParameter", "Capabilities", "CreateResult",
+    "ActorUnavailable", "AskTimeout", "ServiceRefused", "ServiceUnavailable",
+    "connect", "BadModelParameter", "Capabilities", "CreateResult",
     "DownloadsAPI", "LifecycleEvent", "PushResult", "UpdateResult",
     "Event", "EventBus", "HostFit",
     "HostStatus", "HostsAPI", "HostUnreachable", "InvalidHost", "InvalidModelName", "InventoryAPI",

@@ -38,7 +38,15 @@ def main_options(
         Path | None, typer.Option("--config", help="Settings file to use.", metavar="FILE")
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="More detail (and say which runtime ran).")
+    ] = False,
+    no_service: Annotated[
+        bool,
+        typer.Option(
+            "--no-service", help="Run in this process even when a service (ollm serve) runs."
+        ),
+    ] = False,
     model: Annotated[str | None, typer.Option("--model", help="Default model.")] = None,
     profile: Annotated[
         str | None, typer.Option("--profile", help="Default routing profile.")
@@ -84,6 +92,7 @@ def main_options(
         override_sources=sources,
         json=json,
         verbose=verbose,
+        no_service=no_service,
     )
 
 
@@ -145,6 +154,13 @@ def _register_subcommands() -> None:
 
     pull_cmd.register(app)
     rm_cmd.register(app)
+    from ollm_actors.cli import events_cmd, pulls_cmd
+
+    pulls_cmd.register(app)
+    events_cmd.register(app)
+    from ollm_actors.cli import serve_cmd
+
+    serve_cmd.register(app)
     from ollm_actors.cli import demo_cmd
 
     demo_cmd.register(app)

@@ -6,19 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ollm_actors.errors import (
-    BadModelParameter,
-    InvalidHost,
-    InvalidModelName,
-    LimitsDataError,
-    OllmError,
-    OperationCancelled,
-    PullCancelled,
-    SettingsError,
-    UnknownCapability,
-    UnknownProfile,
-    UsageError,
-)
+from ollm_actors.errors import INPUT_ERRORS, OllmError, OperationCancelled, PullCancelled
 
 __all__ = ("BAD_INPUT", "CANCELLED", "FAILURE", "exit_code", "exit_code_of_many")
 
@@ -26,23 +14,11 @@ FAILURE = 1
 BAD_INPUT = 2
 CANCELLED = 130
 
-_BAD_INPUT = (
-    BadModelParameter,
-    InvalidHost,
-    InvalidModelName,
-    LimitsDataError,
-    SettingsError,
-    UnknownCapability,
-    UnknownProfile,
-    UsageError,
-)
-
-
 def exit_code(error: OllmError) -> int:
     """The exit code a command ends with when ``error`` ends it."""
     if isinstance(error, PullCancelled | OperationCancelled):
         return CANCELLED
-    if isinstance(error, _BAD_INPUT):
+    if isinstance(error, INPUT_ERRORS):
         return BAD_INPUT
     return FAILURE
 

@@ -15,7 +15,7 @@ _VALUE_OPTIONS = frozenset(
     {"--host", "--config", "--model", "--profile", "--temperature", "--max-tokens",
      "--context-size", "--top-p", "--provider"}
 )
-_FLAG_OPTIONS = frozenset({"--json", "-v", "--verbose"})
+_FLAG_OPTIONS = frozenset({"--json", "-v", "--verbose", "--no-service"})
 
 
 def hoist_global_options(argv: Sequence[str]) -> list[str]:

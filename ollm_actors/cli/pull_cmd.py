@@ -14,7 +14,7 @@ dropped quietly and the exit status is the pulls' own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -71,7 +71,7 @@ async def pull_names(
 
     async def pull_one(name: str) -> None:
         try:
-            handle = await rt.models.start_pull(name, host)
+            handle = await rt.models.start_pull(name, host, started_by=pull_label())
         except OllmError as exc:
             outcomes[name] = exc
             view.show(name, _failed_event(name, exc))
@@ -124,6 +124,50 @@ def write_summaries(results: list[PullResult]) -> None:
         silence_stdout()
 
 
+def pull_label() -> str:
+    """Who asks, for ``ollm pulls``' STARTED BY: ``ollm pull (pid N, user@box)``."""
+    from ollm_actors.downloads.ledger import process_label
+
+    return "ollm pull " + process_label().partition(" ")[2]
+
+
+#: why ``--detach`` is refused without a service
+DETACH_NEEDS_SERVICE = (
+    "--detach needs a running service to keep the pull going: start one with 'ollm serve' "
+    "(or point OLLM_SERVICE at one)"
+)
+
+
+def start_detached(state: CliState, names: list[str], host: str | None) -> None:
+    """``pull --detach``: start each pull on the service and print its id (``--json``:
+    ``{"pulls": [{"pull_id", "model", "host", "joined"}]}``), leaving them running."""
+
+    async def body(rt: Any) -> list[dict[str, object]]:
+        # Only a service's models take ``detach`` (run_with_runtime checks there is one):
+        # the service holds the share and answers the ticket.
+        label = pull_label()
+        started = []
+        for name in dict.fromkeys(names):
+            ticket = await rt.models.start_pull(name, host, started_by=label, detach=True)
+            started.append(
+                {key: getattr(ticket, key) for key in ("pull_id", "model", "host", "joined")}
+            )
+        return started
+
+    from ollm_actors.cli.run import run_with_runtime
+
+    started = run_with_runtime(state, body, service_only=DETACH_NEEDS_SERVICE)
+    if state.json:
+        state.print_json({"pulls": started})
+        return
+    from ollm_actors.vocab.safe_text import safe_line
+
+    for pull in started:
+        how = "joined" if pull["joined"] else "started"
+        what = f"pull {pull['pull_id']} of '{pull['model']}' on {pull['host']}"
+        typer.echo(safe_line(f"{how} {what}"))
+
+
 def register(app: typer.Typer) -> None:
     """Add `ollm pull` to ``app``."""
 
@@ -132,8 +176,19 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         names: Annotated[list[str], typer.Argument(help="Models to pull.", metavar="NAME...")],
         on: OnOption = None,
+        detach: Annotated[
+            bool,
+            typer.Option(
+                "--detach",
+                help="Start the pulls on the service (ollm serve) and return at once, "
+                "printing their ids; follow them with ollm pulls.",
+            ),
+        ] = False,
     ) -> None:
-        """Pull models (several at once) with live progress, to the default host or --on."""
+        """Pull models (several at once) with live progress, to the default host or --on.
+
+        With a service, Ctrl-C cancels this command's share only: the pull goes on while
+        another shell or agent wants it."""
         from ollm_actors.cli.output import report_error
         from ollm_actors.cli.run import run_with_runtime
         from ollm_actors.errors import (
@@ -146,6 +201,9 @@ def register(app: typer.Typer) -> None:
 
         state: CliState = ctx.find_root().obj
         host = checked_on(state, on)
+        if detach:
+            start_detached(state, names, host)
+            return
         view = choose_view(json=state.json)
 
         async def body(rt: Runtime) -> dict[str, PullResult | OllmError]:

@@ -1,14 +1,16 @@
-"""Running a command's async body against a runtime, with the CLI's error discipline."""
+"""Running a command's async body against a service or an in-process runtime, with the
+CLI's error discipline."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from ollm_actors.cli.state import CliState
 from ollm_actors.errors import OllmError
 
 if TYPE_CHECKING:
+    from ollm_actors.config import Settings
     from ollm_actors.runtime import Runtime
 
 T = TypeVar("T")
@@ -95,15 +97,82 @@ def run_with_runtime(
     body: Callable[[Runtime], Awaitable[T]],
     *,
     actors: Collection[str] | None = None,
+    service_only: str | None = None,
 ) -> T:
-    """Load the settings (exit 2 when bad), open a runtime (of ``actors`` only, when given:
-    a read-only command needs neither downloads nor routing), run ``body`` with it."""
+    """Load the settings (exit 2 when bad), then run ``body`` against a running service when
+    one answers (``OLLM_SERVICE``, else the default socket; not with ``--no-service``), else
+    against a runtime of this process (of ``actors`` only, when given: a read-only command
+    needs neither downloads nor routing). ``-v`` says which on stderr.
+
+    ``service_only`` is the reason a command needs a service: without one it ends with that
+    usage error (exit 2) before anything runs. An ``OLLM_SERVICE`` that does not answer
+    ends the command with ``ServiceUnavailable``.
+    """
     settings = state.load_settings()
 
     async def main() -> T:
+        target = await find_target(state, settings)
+        if target is None and service_only is not None:
+            from ollm_actors.errors import UsageError
+
+            raise UsageError(service_only)
+        if state.verbose:
+            import sys
+
+            line = f"using {service_name(target)}" if target else "in-process runtime"
+            sys.stderr.write(line + "\n")
+        state.service = target
+        if target is not None:
+            return await _through_service(target, settings, body)
         from ollm_actors.runtime import ACTORS, open_runtime
 
         async with open_runtime(settings, actors=ACTORS if actors is None else actors) as rt:
             return await body(rt)
 
     return run_async(state, main)
+
+
+async def _through_service(
+    target: str, settings: Settings, body: Callable[[Runtime], Awaitable[T]]
+) -> T:
+    """``body`` against the service at ``target``; its OllmError reaches the caller as
+    itself, not inside the connection's task group's ExceptionGroup."""
+    from ollm_actors.cli.target import ServiceRuntime
+    from ollm_actors.service import connect
+
+    failure: OllmError | None = None
+    async with connect(target, settings=settings) as remote:
+        try:
+            # Seen through ServiceRuntime, a RemoteRuntime offers what the bodies use.
+            return await body(cast("Runtime", ServiceRuntime(remote, settings)))
+        except OllmError as exc:
+            failure = exc
+    raise failure
+
+
+def service_name(target: str) -> str:
+    """``the service at unix:/run/user/1000/ollm/ollm.sock`` (or at its URL)."""
+    from ollm_actors.service import parse_target
+
+    where = parse_target(target)
+    return f"the service at {'unix:' + str(where.socket) if where.socket else where.url}"
+
+
+async def find_target(state: CliState, settings: Settings) -> str | None:
+    """The service to use, or None for an in-process runtime (always with ``--no-service``).
+
+    Cheap when none runs: the discovery stats the default socket and imports no HTTP client
+    unless something is there."""
+    if state.no_service:
+        return None
+    import os
+    import warnings
+
+    from ollm_actors.service import find_service
+
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (a container, a su shell) platformdirs warns, and falls
+        # back to a directory of its own: a place to look for a service, not a problem to
+        # print before every command's output.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        return find_service(os.environ, settings)

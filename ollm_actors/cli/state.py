@@ -23,12 +23,16 @@ class CliState:
         override_sources: dict[str, str] | None = None,
         json: bool = False,
         verbose: bool = False,
+        no_service: bool = False,
     ) -> None:
         self.config_file = config_file
         self.overrides: dict[str, object] = overrides or {}
         self.override_sources: dict[str, str] = override_sources or {}
         self.json = json
         self.verbose = verbose
+        self.no_service = no_service
+        #: the service the command runs against once chosen (None: an in-process runtime)
+        self.service: str | None = None
         self._settings: Settings | None = None
 
     def load_settings(self) -> Settings:

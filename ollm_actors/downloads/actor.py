@@ -16,19 +16,28 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from typing import Literal
-
-import msgspec
 
 from ollm_actors.actors.actor import Actor, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.actors.reply import Reply
 from ollm_actors.config.model import Settings
 from ollm_actors.downloads.job import JobOutcome, PullBounds, PullJob
+from ollm_actors.downloads.ledger import (
+    RECENT_KEPT,
+    Outcome,
+    ending,
+    find_pull,
+    info_of,
+    process_label,
+)
 from ollm_actors.downloads.lookup import installed_close_names, pullable_close_names
 from ollm_actors.downloads.messages import (
     CancelPull,
+    CancelPullOf,
     DeleteModel,
     DownloadsMessage,
     ListPulls,
@@ -63,8 +72,6 @@ logger = logging.getLogger("ollm_actors.downloads")
 _PULL_IDS = itertools.count(1)
 _OUTCOMES_KEPT = 4096
 
-Outcome = PullResult | OllmError
-
 
 class DownloadsActor(Actor[DownloadsMessage]):
     """Pulls and deletes models; publishes ``pull.*`` and ``model.deleted``.
@@ -81,9 +88,12 @@ class DownloadsActor(Actor[DownloadsMessage]):
         inventory: InventoryAPI | None,
         database: DatabaseSource,
         bounds: PullBounds | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         """``inventory`` names what is installed for "did you mean" (else the host is
-        asked); ``database`` what else is pullable; ``bounds`` what one pull may cost."""
+        asked); ``database`` what else is pullable; ``bounds`` what one pull may cost;
+        ``wall`` stamps ``started_at`` (epoch seconds)."""
+        self._wall = wall
         downloads = settings.downloads
         self._bounds = bounds or PullBounds(
             progress_deadline=downloads.progress_deadline,
@@ -102,6 +112,8 @@ class DownloadsActor(Actor[DownloadsMessage]):
         self._queue: deque[Pull] = deque()
         self._running = 0
         self._outcomes: OrderedDict[int, Outcome] = OrderedDict()
+        self._recent: deque[PullInfo] = deque(maxlen=RECENT_KEPT)
+        self._label = process_label()
         self._asker_pull: dict[int, Pull] = {}
 
     async def on_stop(self) -> None:
@@ -134,7 +146,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
         asker = msg.asker
         pull = self._pulls.get(key)
         if pull is not None:
-            pull.askers.add(asker)
+            pull.askers[asker] = msg.started_by or self._label
             self._asker_pull[asker] = pull
             return PullTicket(
                 pull_id=pull.pull_id,
@@ -167,8 +179,8 @@ class DownloadsActor(Actor[DownloadsMessage]):
             ),
         )
         pull = Pull(pull_id, msg.model, msg.host, key, job)
-        pull.created = now
-        pull.askers.add(asker)
+        pull.created, pull.started_at = now, self._wall()
+        pull.askers[asker] = msg.started_by or self._label
         self._asker_pull[asker] = pull
         self._pulls[key] = pull
         self._by_id[pull_id] = pull
@@ -244,43 +256,25 @@ class DownloadsActor(Actor[DownloadsMessage]):
         attempts: int,
         error: OllmError | None,
     ) -> None:
-        """Publish the terminal event and answer every asker of ``pull``."""
+        """Publish the terminal event, answer every asker of ``pull`` and every cancel of
+        it, and keep it among the recent pulls."""
         if self._pulls.get(pull.key) is pull:
             del self._pulls[pull.key]
         self._by_id.pop(pull.pull_id, None)
         elapsed = max(0.0, self.now() - pull.created)
-        outcome: Outcome
-        if status == "done":
-            event = msgspec.structs.replace(last, event="done", pull_id=pull.pull_id)
-            outcome = PullResult(
-                model=pull.model,
-                host=pull.host,
-                attempts=attempts,
-                completed=last.completed,
-                total=last.total,
-                elapsed=elapsed,
-            )
-        elif status == "failed":
-            failure = error or PullFailed(pull.model, pull.host, "unknown failure")
-            event = msgspec.structs.replace(
-                last,
-                event="failed",
-                pull_id=pull.pull_id,
-                error=failure.message,
-                error_type=type(failure).__name__,
-                retry_in=None,
-                suggestions=tuple(getattr(failure, "suggestions", ())),
-            )
-            outcome = failure
-        else:
-            event = msgspec.structs.replace(
-                last, event="cancelled", pull_id=pull.pull_id, retry_in=None
-            )
-            outcome = PullCancelled(pull.model, pull.host)
+        event, outcome = ending(pull, status, last, attempts, error, elapsed)
         self._bus.publish(f"pull.{event.event}", event)
+        info = info_of(
+            pull, status, outcome.message if isinstance(outcome, OllmError) else None
+        )
+        self._recent.append(info)
         for asker in pull.askers:
             self._asker_pull.pop(asker, None)
             self._deliver(asker, pull.waiters.pop(asker, []), outcome)
+        for reply in pull.cancel_replies:
+            if not reply.abandoned:
+                reply.send(info)
+        pull.cancel_replies.clear()
 
     def _deliver(self, asker: int, waiters: list[Reply[PullResult]], outcome: Outcome) -> None:
         answered = False
@@ -319,16 +313,21 @@ class DownloadsActor(Actor[DownloadsMessage]):
             return
         if len(pull.askers) > 1:
             # Others still want the pull: only this share ends.
-            pull.askers.discard(msg.asker)
+            del pull.askers[msg.asker]
             del self._asker_pull[msg.asker]
             self._deliver(
                 msg.asker, pull.waiters.pop(msg.asker, []), PullCancelled(pull.model, pull.host)
             )
             return
+        # The last asker: the pull stops.
+        self._stop(pull)
+
+    def _stop(self, pull: Pull) -> None:
+        """Stop ``pull`` (once): it takes no new askers from now on; its askers are answered
+        ``PullCancelled`` when it ended (at once if queued, else once the stream is closed
+        and the task has ended), with the ``pull.cancelled`` event."""
         if pull.cancelling:
             return
-        # The last asker: the pull stops. It takes no new askers from now on; its waiters
-        # are answered once the stream is closed and the task has ended.
         pull.cancelling = True
         if self._pulls.get(pull.key) is pull:
             del self._pulls[pull.key]
@@ -340,19 +339,15 @@ class DownloadsActor(Actor[DownloadsMessage]):
 
     @handler
     async def _list(self, msg: ListPulls) -> tuple[PullInfo, ...]:
-        return tuple(
-            PullInfo(
-                pull_id=pull.pull_id,
-                model=pull.model,
-                host=pull.host,
-                state=pull.state,
-                askers=len(pull.askers),
-                completed=pull.job.last.completed,
-                total=pull.job.last.total,
-                attempt=pull.job.last.attempt,
-            )
-            for pull in self._by_id.values()
-        )
+        running = tuple(info_of(pull) for pull in self._by_id.values())
+        return running + tuple(self._recent) if msg.recent else running
+
+    @handler
+    async def _cancel_all(self, msg: CancelPullOf) -> None:
+        pull = find_pull(self._by_id.values(), msg.target, msg.host)
+        # Answered by ``_finish``, when the pull (and so every share of it) ended.
+        pull.cancel_replies.append(self.defer(msg))
+        self._stop(pull)
 
     # -- delete ---------------------------------------------------------------------------
 

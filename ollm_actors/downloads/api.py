@@ -8,13 +8,20 @@ from typing import Any
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.actors.ref import ActorRef
 from ollm_actors.downloads.handle import PullHandle
-from ollm_actors.downloads.messages import DeleteModel, ListPulls, PullInfo, StartPull, new_asker_id
+from ollm_actors.downloads.messages import (
+    CancelPullOf,
+    DeleteModel,
+    ListPulls,
+    PullInfo,
+    StartPull,
+    new_asker_id,
+)
 from ollm_actors.downloads.result import PullResult
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.vocab.names import parse_model_name
 from ollm_actors.vocab.pull_events import PullEvent
 
-__all__ = ("DownloadsAPI", "PullHandle", "PullResult")
+__all__ = ("DownloadsAPI", "PullHandle", "PullInfo", "PullResult")
 
 
 class DownloadsAPI:
@@ -35,8 +42,13 @@ class DownloadsAPI:
         model = parse_model_name(name).display
         return model, await self._hosts.attach(host)
 
-    async def start_pull(self, name: str, host: str | None = None) -> PullHandle:
+    async def start_pull(
+        self, name: str, host: str | None = None, *, started_by: str | None = None
+    ) -> PullHandle:
         """Start pulling ``name`` (or join its pull in flight) and return the handle at once.
+
+        ``started_by`` labels this share in :meth:`pulls` (who asked: "agent", a service
+        client's label); by default the process's own, ``prog (pid N, user@box)``.
 
         Raises ``InvalidModelName`` or ``InvalidHost`` before anything is sent. The handle
         listens before the pull is asked for, so it sees every event of the pull from
@@ -47,7 +59,9 @@ class DownloadsAPI:
         ref = self._ref
         handle = PullHandle(ref, self._bus, model, where, new_asker_id())
         try:
-            ticket = await ref.ask(StartPull(model=model, host=where, asker=handle.asker))
+            ticket = await ref.ask(
+                StartPull(model=model, host=where, asker=handle.asker, started_by=started_by or "")
+            )
         except BaseException:
             # The actor may have registered the asker before the answer was lost.
             await handle.aclose()
@@ -90,6 +104,23 @@ class DownloadsAPI:
         model, where = await self._target(name, host)
         await self._ref.ask(DeleteModel(model=model, host=where))
 
-    async def pulls(self) -> tuple[PullInfo, ...]:
-        """The pulls queued or running now, with their askers and figures."""
-        return await self._ref.ask(ListPulls())
+    async def pulls(self, *, recent: bool = False) -> tuple[PullInfo, ...]:
+        """The pulls queued or running now, oldest first, with their figures and who asked
+        for each share; with ``recent`` also the last ended ones (at most 20, oldest first:
+        state ``done``, ``failed`` with its ``error``, or ``cancelled``)."""
+        return await self._ref.ask(ListPulls(recent=recent))
+
+    async def cancel_pull(self, target: int | str, host: str | None = None) -> PullInfo:
+        """Cancel every share of a pull in flight: the one with id ``target`` (an ``int``),
+        or the pull of model ``target`` (a name; on ``host`` when given).
+
+        Returns once the pull ended, with how it ended: state ``cancelled`` (``done`` if it
+        finished first). Every handle of it ends ``cancelled`` and its ``wait()`` raises
+        ``PullCancelled``. Raises ``PullNotFound`` (naming the pulls in flight) when none
+        matches, ``ModelOnSeveralHosts`` when a name is pulled on several hosts and
+        ``host`` is None, ``InvalidModelName`` or ``InvalidHost`` for a bad target.
+        """
+        where = await self._hosts.attach(host) if host is not None else None
+        if isinstance(target, str):
+            target = parse_model_name(target).display
+        return await self._ref.ask(CancelPullOf(target=target, host=where))

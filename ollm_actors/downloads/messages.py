@@ -18,18 +18,20 @@ from ollm_actors.vocab.pull_events import PullEvent
 
 __all__ = (
     "CancelPull",
+    "CancelPullOf",
     "DeleteModel",
     "DownloadsMessage",
     "ListPulls",
     "PullEnded",
     "PullInfo",
+    "PullState",
     "PullTicket",
     "StartPull",
     "WaitPull",
     "new_asker_id",
 )
 
-PullState = Literal["queued", "running"]
+PullState = Literal["queued", "running", "done", "failed", "cancelled"]
 
 _ASKER_IDS = itertools.count(1)
 
@@ -52,7 +54,8 @@ class PullTicket(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PullInfo(msgspec.Struct, frozen=True, kw_only=True):
-    """One pull in flight, as :class:`ListPulls` reports it."""
+    """One pull, as :class:`ListPulls` reports it: queued or running, or (among the recent
+    ones) ended ``done``, ``failed`` (with the ``error`` message) or ``cancelled``."""
 
     pull_id: int
     model: str
@@ -62,6 +65,11 @@ class PullInfo(msgspec.Struct, frozen=True, kw_only=True):
     completed: int
     total: int
     attempt: int
+    #: who asked for each share, oldest share first (see ``StartPull.started_by``)
+    started_by: tuple[str, ...] = ()
+    #: when the pull was first asked for, epoch seconds
+    started_at: float = 0.0
+    error: str | None = None
 
 
 class StartPull(Request[PullTicket], frozen=True, kw_only=True):
@@ -74,6 +82,8 @@ class StartPull(Request[PullTicket], frozen=True, kw_only=True):
     model: str
     host: str
     asker: int
+    #: a short label of who asked ("ollm pull (pid 4242, ann@box)", "agent")
+    started_by: str = ""
 
 
 class WaitPull(Request[PullResult], frozen=True, kw_only=True):
@@ -105,8 +115,21 @@ class DeleteModel(Request[None], frozen=True, kw_only=True):
     host: str
 
 
-class ListPulls(Request[tuple[PullInfo, ...]], frozen=True):
-    """The pulls queued or running now, oldest first."""
+class CancelPullOf(Request[PullInfo], frozen=True, kw_only=True):
+    """Cancel every share of the pull ``target`` names: its id, or a model (display form)
+    on ``host`` (None: whichever host pulls it, refused with ``ModelOnSeveralHosts`` when
+    several do). Answered once the pull ended, with how it ended (``cancelled``, or ``done``
+    when it finished first); ``PullNotFound`` when no pull in flight matches."""
+
+    target: int | str
+    host: str | None = None
+
+
+class ListPulls(Request[tuple[PullInfo, ...]], frozen=True, kw_only=True):
+    """The pulls queued or running now, oldest first; with ``recent`` then the last ended
+    ones (at most 20), oldest first."""
+
+    recent: bool = False
 
 
 class PullEnded(msgspec.Struct, frozen=True, kw_only=True, tag=True):
@@ -120,4 +143,6 @@ class PullEnded(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     error: OllmError | None = None
 
 
-DownloadsMessage = StartPull | WaitPull | CancelPull | DeleteModel | ListPulls | PullEnded
+DownloadsMessage = (
+    StartPull | WaitPull | CancelPull | CancelPullOf | DeleteModel | ListPulls | PullEnded
+)

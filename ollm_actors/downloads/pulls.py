@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 
@@ -30,6 +30,7 @@ class Pull:
 
     __slots__ = (
         "askers",
+        "cancel_replies",
         "cancelling",
         "created",
         "host",
@@ -38,6 +39,7 @@ class Pull:
         "model",
         "pull_id",
         "scope",
+        "started_at",
         "state",
         "waiters",
     )
@@ -49,8 +51,12 @@ class Pull:
         self.key = key
         self.job = job
         self.state: Literal["queued", "running"] = "queued"
-        self.askers: set[int] = set()
+        #: each asker's id and who it is (``StartPull.started_by``), in the order they came
+        self.askers: dict[int, str] = {}
         self.waiters: dict[int, list[Reply[PullResult]]] = {}
+        #: the ``CancelPullOf`` asks to answer once the pull ended
+        self.cancel_replies: list[Reply[Any]] = []
         self.scope = anyio.CancelScope()
         self.cancelling = False
         self.created = 0.0
+        self.started_at = 0.0

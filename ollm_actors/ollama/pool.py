@@ -3,7 +3,7 @@ per call that the settings do not name is attached on first use and closed with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from contextlib import AsyncExitStack
 from functools import partial
 from types import TracebackType
@@ -24,7 +24,7 @@ from ollm_actors.ollama.client import OllamaClient
 from ollm_actors.ollama.deadlines import DEFAULT_DEADLINES, Deadlines
 from ollm_actors.vocab.hosts import OllamaHost, parse_host
 
-__all__ = ("HostPool",)
+__all__ = ("HostPool", "resolve_among")
 
 
 class HostPool:
@@ -96,16 +96,9 @@ class HostPool:
         ``None`` is the default host. Raises :class:`InvalidHost` for a host that is neither
         (:meth:`attach` it first to talk to it).
         """
-        if host is None:
-            return self.default
-        if host in self._hosts:
-            # Already a display URL (every actor's own asks): no need to parse it again.
-            return host
-        display = _key(parse_host(host))
-        if display not in self._hosts and display not in self._attached:
-            known = ", ".join(self._hosts)
-            raise InvalidHost(display, f"not one of the configured hosts ({known})")
-        return display
+        if host is not None and host in self._hosts:
+            return host  # the hot path: every actor's own asks name a display URL
+        return resolve_among(host, self.urls, self._attached)
 
     async def attach(self, host: str | None) -> str:
         """:meth:`resolve`, opening a client first for a host that is not configured.
@@ -148,6 +141,23 @@ class HostPool:
         self._clients.clear()
         self._attached.clear()
         await self._stack.aclose()
+
+
+def resolve_among(
+    host: str | None, configured: Sequence[str], attached: Container[str] = ()
+) -> str:
+    """The display URL among ``configured`` (the default first) or ``attached`` that any
+    spelling ``host`` names (None: the default); ``InvalidHost`` for one that is neither."""
+    if host is None:
+        return configured[0]
+    if host in configured:
+        # Already a display URL (every actor's own asks): no need to parse it again.
+        return host
+    display = _key(parse_host(host))
+    if display not in configured and display not in attached:
+        known = ", ".join(configured)
+        raise InvalidHost(display, f"not one of the configured hosts ({known})")
+    return display
 
 
 def _key(host: OllamaHost) -> str:
