@@ -199,16 +199,18 @@ def register(app: typer.Typer) -> None:
         snapshot, models, limits = run_with_runtime(state, body, actors=actors)
         for line in stale_warnings(snapshot):
             state.warn(line)
+        from ollm_actors.cli.stdout import write_listing
+
+        # A reader that left (``| head -1``) ends a listing with exit 0, whenever it left.
         if state.json:
-            state.print_json({"hosts": snapshot.hosts, "models": models})
+            from ollm_actors.cli.output import json_bytes
+
+            write_listing(json_bytes({"hosts": snapshot.hosts, "models": models}))
             return
         table = models_table(
             models, limits, show_host=len(snapshot.hosts) > 1, width=output_width(wide=wide)
         )
-        from ollm_actors.cli.stdout import write_stdout
-
-        # Our writer, not typer.echo: a reader that left must end the command (exit 1).
-        write_stdout((table + "\n").encode())
+        write_listing((table + "\n").encode())
 
     # `ollm ls`, as `ollama ls`: the same command under a second name.
     app.command("ls", help="Alias of `list`.")(list_command)
