@@ -190,7 +190,16 @@ def register(app: typer.Typer) -> None:
             models = sort_models(models, sort)
             limits: dict[tuple[str, str], Any] = {}
             if not state.json:
-                limits = await rt.limits.lookup_installed(models)
+                from ollm_actors.cli.progress_view import facts_line
+
+                line = facts_line(json=False)
+                try:
+                    limits = await rt.limits.lookup_installed(
+                        models, progress=None if line is None else line.update
+                    )
+                finally:
+                    if line is not None:
+                        line.close()
             return snapshot, models, limits
 
         from ollm_actors.cli.run import run_with_runtime
