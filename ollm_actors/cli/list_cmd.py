@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = (
     "DROP_ORDER",
     "caps_text",
+    "json_models",
     "models_table",
     "output_width",
     "register",
@@ -77,6 +78,24 @@ def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
         age = relative_time(parse_time(host.fetched_at))
         lines.append(f"{host.url} {state}; showing its cached list from {age}{why}")
     return lines
+
+
+def json_models(models: list[ModelInfo], known: dict[tuple[str, str], Any]) -> list[Any]:
+    """The ``models`` of ``list --json``: each model's fields plus ``context_window`` (the
+    server's ``<arch>.context_length``) and ``capabilities`` (the server's list) when its
+    ``/api/show`` facts are already known (``known``: details by ``(host, digest)``), else
+    null. Nothing is fetched for them."""
+    import msgspec
+
+    out = []
+    for model in models:
+        entry = msgspec.to_builtins(model)
+        details = known.get((model.host, model.digest))
+        entry["context_window"] = None if details is None else details.context_length
+        caps = None if details is None else details.capabilities
+        entry["capabilities"] = None if caps is None else list(caps)
+        out.append(entry)
+    return out
 
 
 #: what goes first when a table is too wide for the terminal
@@ -189,7 +208,11 @@ def register(app: typer.Typer) -> None:
                 models = [m for m in models if m.name.lower().startswith(prefix.lower())]
             models = sort_models(models, sort)
             limits: dict[tuple[str, str], Any] = {}
-            if not state.json:
+            if state.json:
+                # Known facts only: --json starts no limits actor and sends no /api/show.
+                known = await rt.models.inventory.known_details()
+                limits = {(d.host, d.digest): d for d in known}
+            else:
                 from ollm_actors.cli.progress_view import facts_line
 
                 line = facts_line(json=False)
@@ -214,7 +237,9 @@ def register(app: typer.Typer) -> None:
         if state.json:
             from ollm_actors.cli.output import json_bytes
 
-            write_listing(json_bytes({"hosts": snapshot.hosts, "models": models}))
+            write_listing(json_bytes({"hosts": snapshot.hosts, "models": json_models(
+                models, limits
+            )}))
             return
         table = models_table(
             models, limits, show_host=len(snapshot.hosts) > 1, width=output_width(wide=wide)
