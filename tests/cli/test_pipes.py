@@ -105,3 +105,25 @@ async def test_text_pull_keeps_going_when_its_summary_cannot_be_written(
     err = done.stderr.decode()
     assert done.returncode == 0, err  # the status of what it did: the model was pulled
     assert "Traceback" not in err and "error" not in err
+
+
+def test_a_listing_whose_reader_left_is_done_other_output_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In-process, so it does not hang on timing: a pipe whose reader is already gone.
+    import io
+
+    from ollm_actors.cli import stdout as out
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    silenced: list[bool] = []
+    monkeypatch.setattr(out, "silence_stdout", lambda: silenced.append(True))
+    with io.TextIOWrapper(io.FileIO(write_end, "w"), write_through=True) as stream:
+        monkeypatch.setattr(sys, "stdout", stream)
+        out.write_listing(b"NAME ID\n" * 10_000)  # no raise: exit 0
+        assert silenced == [True]
+        with pytest.raises(out.OutputFailed) as failed:
+            out.write_stdout(b"x\n")
+        assert failed.value.broken_pipe
+        monkeypatch.undo()
