@@ -10,14 +10,13 @@ emulator runs in a child process, so its work does not share the measured event 
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import anyio
-from _report import record
+from _report import record, start_emulator_child
 
 from ollm_actors.runtime import open_runtime
 from ollm_actors.testing import hermetic_settings
@@ -42,17 +41,6 @@ async def serve() -> None:
 
 anyio.run(serve, backend="asyncio")
 """
-
-
-def start_emulator(count: int, latency: float) -> tuple[subprocess.Popen[str], str]:
-    argv = [sys.executable, "-c", EMULATOR, str(count), str(latency)]
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    url = child.stdout.readline().strip()
-    if not url.startswith("http"):
-        child.kill()
-        raise SystemExit(f"the emulator did not start: {url!r}")
-    return child, url
 
 
 async def first_list(url: str, concurrency: int) -> float:
@@ -80,7 +68,7 @@ def main(argv: list[str]) -> None:
     counts = [int(a) for a in argv] or list(COUNTS)
     ok = True
     for count in counts:
-        child, url = start_emulator(count, latency)
+        child, url = start_emulator_child(EMULATOR, str(count), str(latency))
         try:
             sequential = anyio.run(first_list, url, 1)
             concurrent = anyio.run(first_list, url, DEFAULT)
