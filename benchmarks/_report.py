@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 
 def record(
@@ -36,3 +37,18 @@ def record(
         with open(path, "a", encoding="utf-8") as fh:  # noqa: PTH123 - plain append
             fh.write(json.dumps(row) + "\n")
     return met
+
+
+def start_emulator_child(code: str, *args: str) -> tuple[Any, str]:
+    """Run ``code`` (a script that serves the emulator and prints its URL) in a child
+    process; return the process and the URL. Exits when no URL comes."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    url = child.stdout.readline().strip()
+    if not url.startswith("http"):
+        child.kill()
+        raise SystemExit(f"the emulator did not start: {url!r}")
+    return child, url

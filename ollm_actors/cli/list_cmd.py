@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = (
     "DROP_ORDER",
     "caps_text",
+    "json_models",
     "models_table",
     "output_width",
     "register",
@@ -77,6 +78,24 @@ def stale_warnings(snapshot: InventorySnapshot) -> list[str]:
         age = relative_time(parse_time(host.fetched_at))
         lines.append(f"{host.url} {state}; showing its cached list from {age}{why}")
     return lines
+
+
+def json_models(models: list[ModelInfo], known: dict[tuple[str, str], Any]) -> list[Any]:
+    """The ``models`` of ``list --json``: each model's fields plus ``context_window`` (the
+    server's ``<arch>.context_length``) and ``capabilities`` (the server's list) when its
+    ``/api/show`` facts are already known (``known``: details by ``(host, digest)``), else
+    null. Nothing is fetched for them."""
+    import msgspec
+
+    out = []
+    for model in models:
+        entry = msgspec.to_builtins(model)
+        details = known.get((model.host, model.digest))
+        entry["context_window"] = None if details is None else details.context_length
+        caps = None if details is None else details.capabilities
+        entry["capabilities"] = None if caps is None else list(caps)
+        out.append(entry)
+    return out
 
 
 #: what goes first when a table is too wide for the terminal
@@ -189,8 +208,21 @@ def register(app: typer.Typer) -> None:
                 models = [m for m in models if m.name.lower().startswith(prefix.lower())]
             models = sort_models(models, sort)
             limits: dict[tuple[str, str], Any] = {}
-            if not state.json:
-                limits = await rt.limits.lookup_installed(models)
+            if state.json:
+                # Known facts only: --json starts no limits actor and sends no /api/show.
+                known = await rt.models.inventory.known_details()
+                limits = {(d.host, d.digest): d for d in known}
+            else:
+                from ollm_actors.cli.progress_view import facts_line
+
+                line = facts_line(json=False)
+                try:
+                    limits = await rt.limits.lookup_installed(
+                        models, progress=None if line is None else line.update
+                    )
+                finally:
+                    if line is not None:
+                        line.close()
             return snapshot, models, limits
 
         from ollm_actors.cli.run import run_with_runtime
@@ -199,16 +231,20 @@ def register(app: typer.Typer) -> None:
         snapshot, models, limits = run_with_runtime(state, body, actors=actors)
         for line in stale_warnings(snapshot):
             state.warn(line)
+        from ollm_actors.cli.stdout import write_listing
+
+        # A reader that left (``| head -1``) ends a listing with exit 0, whenever it left.
         if state.json:
-            state.print_json({"hosts": snapshot.hosts, "models": models})
+            from ollm_actors.cli.output import json_bytes
+
+            write_listing(json_bytes({"hosts": snapshot.hosts, "models": json_models(
+                models, limits
+            )}))
             return
         table = models_table(
             models, limits, show_host=len(snapshot.hosts) > 1, width=output_width(wide=wide)
         )
-        from ollm_actors.cli.stdout import write_stdout
-
-        # Our writer, not typer.echo: a reader that left must end the command (exit 1).
-        write_stdout((table + "\n").encode())
+        write_listing((table + "\n").encode())
 
     # `ollm ls`, as `ollama ls`: the same command under a second name.
     app.command("ls", help="Alias of `list`.")(list_command)

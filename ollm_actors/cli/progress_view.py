@@ -36,11 +36,13 @@ if TYPE_CHECKING:
 __all__ = (
     "PLAIN_HEARTBEAT",
     "PLAIN_STEP",
+    "FactsLine",
     "JsonView",
     "LiveView",
     "PlainView",
     "ProgressView",
     "choose_view",
+    "facts_line",
     "plain_terminal",
 )
 
@@ -217,6 +219,45 @@ class LiveView:
         """Draw the last frame and give the terminal back (the cursor shown again)."""
         self._live.refresh()
         self._live.stop()
+
+
+class FactsLine:
+    """``reading model facts 340/2000``: one transient line on a terminal's stderr while a
+    warm-up reads ``/api/show`` facts, gone at :meth:`close`. Drawn only where live rows
+    would be (:func:`facts_line` gives None elsewhere: a pipe, plain mode, ``--json``)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self._console = console or Console(stderr=True, highlight=False)
+        # Redrawn by our calls only (no refresh thread): a cached warm-up draws nothing.
+        self._live = Live(
+            "", console=self._console, auto_refresh=False, transient=True,
+            redirect_stdout=False, redirect_stderr=False,
+        )
+        self._started = False
+
+    def update(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` (the lookup's progress callback)."""
+        if done >= total:
+            return
+        if not self._started:
+            self._live.start()
+            self._started = True
+        self._live.update(f"reading model facts {done}/{total}", refresh=True)
+
+    def close(self) -> None:
+        """Erase the line (a no-op when it was never drawn)."""
+        if self._started:
+            self._live.stop()
+
+
+def facts_line(*, json: bool) -> FactsLine | None:
+    """A :class:`FactsLine` on a live terminal, else None (nothing is printed)."""
+    if json or not sys.stderr.isatty() or plain_terminal():
+        return None
+    return FactsLine()
 
 
 def plain_terminal(environ: Any = None) -> bool:

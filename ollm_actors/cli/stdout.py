@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ("OutputFailed", "silence_stdout", "write_stdout")
+__all__ = ("OutputFailed", "silence_stdout", "write_listing", "write_stdout")
 
 
 class OutputFailed(Exception):
@@ -31,6 +31,20 @@ def write_stdout(data: bytes) -> None:
     except (OSError, ValueError) as exc:  # ENOSPC (/dev/full), EBADF, a closed file
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise OutputFailed(f"cannot write to standard output: {why}") from None
+
+
+def write_listing(data: bytes) -> None:
+    """:func:`write_stdout` for a listing (``ollm list``): a reader that left early (a broken
+    pipe, as ``| head -1`` does) is not a failure — the command did what it was asked, so it
+    ends with exit 0 whether the reader left before or after the last byte, as ``ls | head``
+    does. stdout is then silenced. Other failures (a full disk, a closed descriptor) raise
+    :class:`OutputFailed` as ever (exit 1)."""
+    try:
+        write_stdout(data)
+    except OutputFailed as exc:
+        if not exc.broken_pipe:
+            raise
+        silence_stdout()
 
 
 def silence_stdout() -> None:

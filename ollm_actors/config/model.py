@@ -209,6 +209,8 @@ class OllamaProvider(_Section, frozen=True):
     timeouts: Timeouts = Timeouts()
     limits: WireLimits = WireLimits()
     health: HealthSettings = HealthSettings()
+    #: ``showConcurrency``: /api/show requests in flight at once while model facts are read
+    show_concurrency: int = 8
 
     def __repr__(self) -> str:
         # Settings end up in logs and tracebacks by way of repr; the URLs' secrets must not.

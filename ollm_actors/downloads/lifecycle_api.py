@@ -13,7 +13,7 @@ first used: ``ollm list`` must not pay for them.)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.downloads.lifecycle_results import CreateResult, PushResult, UpdateResult
@@ -35,20 +35,26 @@ __all__ = ("LifecycleMixin",)
 Progress = Callable[[PullEvent], object]
 
 
-class LifecycleMixin:
-    """Lifecycle calls over the host pool, the bus and the inventory (see the module)."""
+class _LifecycleNeeds(Protocol):
+    """What :class:`LifecycleMixin` needs of the class it is mixed into: the host pool, the
+    bus, the clock and the two actors' clients (``ModelsAPI`` has them all)."""
 
     _pool: HostPool
     _bus: EventBus
     _clock: Callable[[], float]
 
     @property
-    def inventory(self) -> InventoryAPI:
-        raise NotImplementedError
+    def inventory(self) -> InventoryAPI: ...
 
     @property
-    def downloads(self) -> DownloadsAPI:
-        raise NotImplementedError
+    def downloads(self) -> DownloadsAPI: ...
+
+
+class LifecycleMixin(_LifecycleNeeds):
+    """Lifecycle calls over the host pool, the bus and the inventory (see the module).
+
+    Subclassing the protocol states the needs once: a class that mixes this in without
+    providing them cannot be instantiated under mypy (its members stay abstract)."""
 
     async def list_loaded(self, host: str | None = None) -> list[LoadedModel]:
         """Models loaded in memory (``/api/ps``) on every host, or on ``host``."""

@@ -56,6 +56,7 @@ from ollm_actors.inventory.messages import (
     HealthTick,
     HostsStatus,
     InventoryMessage,
+    KnownDetails,
     ListLoaded,
     ListModels,
     ProbeAnswered,
@@ -323,6 +324,11 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
                 reply.send(plan)
 
         after_all(self._lists(targets, refresh=False), step)
+
+    @handler
+    async def _known(self, msg: KnownDetails) -> None:
+        states = [*self._hosts.values(), *self._attached.values()]
+        self.defer(msg).send([d for state in states for d in state.shown.values()])
 
     def _answer_when_shown(self, reply: Reply[ModelDetails], plan: rules.ShowFetch) -> None:
         pending = self._fetches.show(plan.state.url, plan.name, plan.digest)

@@ -8,6 +8,7 @@ from ollm_actors.actors.ref import ActorRef
 from ollm_actors.inventory.messages import (
     GetStatus,
     HostsStatus,
+    KnownDetails,
     ListLoaded,
     ListModels,
     ShowModel,
@@ -75,6 +76,12 @@ class InventoryAPI:
         host has it, ``HostUnreachable`` when the facts are unknown and the host is offline.
         """
         answer: ModelDetails = await self._ref.ask(ShowModel(name, await self._host(host)))
+        return answer
+
+    async def known_details(self) -> list[ModelDetails]:
+        """The ``/api/show`` facts already known of every host (fetched in this process or
+        read from the cache file), without any request: what ``ollm list --json`` adds."""
+        answer: list[ModelDetails] = await self._ref.ask(KnownDetails())
         return answer
 
     async def get_model_status(self, name: str, host: str | None = None) -> ModelStatus:

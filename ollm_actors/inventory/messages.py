@@ -30,6 +30,7 @@ __all__ = (
     "HealthTick",
     "HostsStatus",
     "InventoryMessage",
+    "KnownDetails",
     "ListLoaded",
     "ListModels",
     "ModelGone",
@@ -58,6 +59,10 @@ class ShowModel(Request[ModelDetails], frozen=True):
 
     name: str
     host: str | None = None
+
+
+class KnownDetails(Request[list[ModelDetails]], frozen=True):
+    """Every host's ``/api/show`` facts already known (fetched or cached): no request."""
 
 
 class GetStatus(Request[ModelStatus], frozen=True):
@@ -159,6 +164,7 @@ InventoryMessage = (
     ListModels
     | ListLoaded
     | ShowModel
+    | KnownDetails
     | GetStatus
     | HostsStatus
     | Fetched

@@ -6,6 +6,7 @@ actor's module stays one screenful of concerns."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from ollm_actors.actors import handler
 from ollm_actors.errors import InvalidHost
@@ -19,21 +20,29 @@ from ollm_actors.vocab.pull_events import PullEvent
 __all__ = ("PullHandlers",)
 
 
-class PullHandlers:
-    """Tracks pulls in flight (for ``pulling`` statuses and a refetch when one ends) and
-    drops a deleted model at once. The actor provides the state and the three calls below."""
+class _ActorNeeds(Protocol):
+    """What :class:`PullHandlers` needs of the inventory actor it is mixed into."""
 
     _pool: HostPool
     _pulls: dict[rules.PullKey, PullEvent]
 
     def _state(self, url: str) -> HostState:
-        raise NotImplementedError  # the actor's
+        """The state of host ``url`` (made on first use for an attached host)."""
+        ...
 
     def _announce(self, news: Iterable[tuple[str, object]]) -> None:
-        raise NotImplementedError  # the actor's
+        """Publish ``news`` (topic, payload pairs) on the bus."""
+        ...
 
     def _persist(self, state: HostState) -> None:
-        raise NotImplementedError  # the actor's
+        """Queue ``state``'s cache file for writing."""
+        ...
+
+
+class PullHandlers(_ActorNeeds):
+    """Tracks pulls in flight (for ``pulling`` statuses and a refetch when one ends) and
+    drops a deleted model at once. The actor provides what :class:`_ActorNeeds` lists
+    (subclassing the protocol: an actor that lacks one stays abstract under mypy)."""
 
     def _known_host(self, host: str) -> HostState | None:
         try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -20,10 +21,10 @@ if TYPE_CHECKING:
     from ollm_actors.inventory.api import InventoryAPI
     from ollm_actors.limits.memory_api import CorrectionBook, ModelMemory
 
-__all__ = ("LimitsAPI",)
+__all__ = ("LimitsAPI", "Progress")
 
-#: show requests a :meth:`LimitsAPI.lookup_many` keeps in flight at once
-LOOKUP_CONCURRENCY = 8
+#: ``progress(done, total)``: lookups answered so far, of how many
+Progress = Callable[[int, int], object]
 
 
 class LimitsAPI:
@@ -64,40 +65,53 @@ class LimitsAPI:
         return answer
 
     async def lookup_many(
-        self, names: Iterable[str], host: str | None = None
+        self, names: Iterable[str], host: str | None = None, *, progress: Progress | None = None
     ) -> dict[str, ModelLimits]:
-        """:meth:`lookup` for many names, at most :data:`LOOKUP_CONCURRENCY` at a time.
-
-        Keyed by the names as given; a name whose lookup raises an ``OllmError`` is left out.
-        Cancelling cancels every lookup still running.
-        """
-        found: dict[str, ModelLimits] = {}
-        limiter = anyio.CapacityLimiter(LOOKUP_CONCURRENCY)
-
-        async def one(name: str) -> None:
-            async with limiter:
-                try:
-                    found[name] = await self.lookup(name, host)
-                except OllmError:
-                    return
-
-        async with anyio.create_task_group() as tg:
-            for name in dict.fromkeys(names):
-                tg.start_soon(one, name)
-        return found
+        """:meth:`lookup` for many names (duplicates asked once), keyed by the names as given;
+        see :meth:`lookup_installed` for the bound, ``progress`` and cancellation."""
+        pairs = [(host, name) for name in dict.fromkeys(names)]
+        found = await self._lookup_pairs(pairs, progress)
+        return {name: limits for (_, name), limits in found.items()}
 
     async def lookup_installed(
-        self, models: Iterable[ModelInfo]
+        self, models: Iterable[ModelInfo], *, progress: Progress | None = None
     ) -> dict[tuple[str, str], ModelLimits]:
-        """:meth:`lookup_many` for installed models, each judged by the facts of its own host
-        (one name may be a different model on each), keyed by ``(host, name)``."""
-        by_host: dict[str, list[str]] = {}
-        for model in models:
-            by_host.setdefault(model.host, []).append(model.name)
-        found: dict[tuple[str, str], ModelLimits] = {}
-        for host, names in by_host.items():
-            for name, limits in (await self.lookup_many(names, host)).items():
-                found[host, name] = limits
+        """:meth:`lookup` for installed models, each judged by the facts of its own host
+        (one name may be a different model on each), keyed by ``(host, name)``.
+
+        Every host's lookups run together, at most ``providers.ollama.showConcurrency`` at a
+        time (each may cost one ``/api/show``: the warm-up of a host with thousands of
+        models). ``progress(done, total)`` is called after each answer. A lookup that raises
+        an ``OllmError`` is left out. Cancelling cancels every lookup not yet answered and
+        starts no more; the facts already fetched stay in the inventory's cache (and a
+        request already sent completes into it, bounded by ``timeouts.request``).
+        """
+        pairs = list(dict.fromkeys((model.host, model.name) for model in models))
+        found = await self._lookup_pairs(pairs, progress)
+        return {(str(host), name): limits for (host, name), limits in found.items()}
+
+    async def _lookup_pairs(
+        self, pairs: Sequence[tuple[str | None, str]], progress: Progress | None
+    ) -> dict[tuple[str | None, str], ModelLimits]:
+        found: dict[tuple[str | None, str], ModelLimits] = {}
+        todo = iter(pairs)
+        total, done = len(pairs), 0
+
+        # A bounded pool of workers sharing one iterator, not a task per pair: thousands of
+        # models start only ``showConcurrency`` tasks, and a cancelled pool starts no more.
+        async def worker() -> None:
+            nonlocal done
+            for host, name in todo:
+                with contextlib.suppress(OllmError):
+                    found[host, name] = await self.lookup(name, host)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+
+        workers = min(self._settings.providers.ollama.show_concurrency, total)
+        async with anyio.create_task_group() as tg:
+            for _ in range(workers):
+                tg.start_soon(worker)
         return found
 
     def _memory_service(self) -> Any:

@@ -64,6 +64,7 @@ KEYS: list[tuple[tuple[str, ...], list[Any]]] = [
     (("providers", "ollama", "limits", "maxJsonDepth"), [16, 26, 36, 46]),
     (("providers", "ollama", "health", "interval"), [0, 5.5, 15.5, 25.5]),
     (("providers", "ollama", "health", "slow"), [0.5, 1.5, 2.5, 3.5]),
+    (("providers", "ollama", "showConcurrency"), [2, 3, 4, 5]),
     (("routing", "cooldown", "failures"), [0, 2, 4, 6]),
     (("routing", "cooldown", "window"), [10.5, 20.5, 30.5, 40.5]),
     (("routing", "cooldown", "duration"), [11.5, 21.5, 31.5, 41.5]),
