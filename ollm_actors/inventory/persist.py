@@ -23,7 +23,13 @@ from ollm_actors.actors.bus import EventBus
 from ollm_actors.inventory.cache import CacheProblem, remove_stale_temps
 from ollm_actors.inventory.store import HostCacheFile, encode_cache, load_host_cache
 from ollm_actors.inventory.types import CacheUnwritable, CacheWritable
-from ollm_actors.inventory.writer import CacheWriter, FailureReport, WriteFile, save_file
+from ollm_actors.inventory.writer import (
+    WRITE_PACE,
+    CacheWriter,
+    FailureReport,
+    WriteFile,
+    save_file,
+)
 from ollm_actors.vocab.clock import Clock
 
 __all__ = ("CacheKeeper",)
@@ -104,6 +110,7 @@ class CacheKeeper:
             stamp=lambda: int(self._clock.wall()),
             write=self._write,
             sleep=self._sleep,
+            pace=WRITE_PACE,
         )
 
     def _set_aside(self, problem: CacheProblem) -> None:

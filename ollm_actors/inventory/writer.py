@@ -44,6 +44,8 @@ Document = bytes | Callable[[], bytes]
 
 RETRY_INITIAL = 1.0
 RETRY_MAX = 60.0
+#: seconds the runtime's writer rests between two rounds of writes
+WRITE_PACE = 0.5
 
 
 def save_file(directory: Path, host: str, data: bytes, stamp: int) -> None:
@@ -60,6 +62,12 @@ class CacheWriter:
     (``anyio.sleep``; tests inject their own, to need no real waiting). ``write`` does the
     blocking work (see :data:`WriteFile`); ``stamp()`` is the Unix time that names a corrupt
     file found while writing.
+
+    After writing what was pending the writer rests ``pace`` seconds before the next round:
+    a burst of saves (thousands of model facts arriving on a first ``list``) is then one
+    write every ``pace`` seconds of the newest document, not one full encode, fsync and
+    replace per fact, which made a first list of N models cost O(N²). What arrives while it
+    rests is still written by :meth:`flush` at the end.
     """
 
     def __init__(
@@ -73,6 +81,7 @@ class CacheWriter:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         retry_initial: float = RETRY_INITIAL,
         retry_max: float = RETRY_MAX,
+        pace: float = 0.0,
     ) -> None:
         self._directory = directory
         self._report = report
@@ -82,6 +91,7 @@ class CacheWriter:
         self._sleep = sleep
         self._retry_initial = retry_initial
         self._retry_max = retry_max
+        self._pace = pace
         self._pending: dict[str, Document] = {}
         self._wake = anyio.Event()
         self._failures = 0
@@ -108,6 +118,7 @@ class CacheWriter:
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
+            wrote = bool(self._pending)
             while self._pending:
                 host = next(iter(self._pending))
                 data = self._pending[host]
@@ -131,6 +142,8 @@ class CacheWriter:
                 await self._sleep(
                     backoff_delay(self._failures, self._retry_initial, self._retry_max)
                 )
+            if wrote and self._pace > 0:
+                await anyio.sleep(self._pace)
 
     async def flush(self) -> list[tuple[str, str]]:
         """Write everything still pending now, once each (no retry: the runtime is stopping);
