@@ -137,14 +137,14 @@ async def _through_service(
 ) -> T:
     """``body`` against the service at ``target``; its OllmError reaches the caller as
     itself, not inside the connection's task group's ExceptionGroup."""
-    from ollm_actors.cli.target import ServiceRuntime
     from ollm_actors.service import connect
 
     failure: OllmError | None = None
     async with connect(target, settings=settings) as remote:
         try:
-            # Seen through ServiceRuntime, a RemoteRuntime offers what the bodies use.
-            return await body(cast("Runtime", ServiceRuntime(remote, settings)))
+            # A RemoteRuntime offers the Runtime API the bodies use (its settings are
+            # these, the command's own: what it renders with).
+            return await body(cast("Runtime", remote))
         except OllmError as exc:
             failure = exc
     raise failure
