@@ -63,6 +63,9 @@ class Call(NamedTuple):
     #: the answer is a dict keyed by tuples, which JSON cannot key by: sent as
     #: ``[[*key, value], ...]``
     tuple_keys: bool = False
+    #: keyword arguments of the in-process method that stay on the client (a callback
+    #: cannot cross the wire): accepted and not sent
+    client_only: tuple[str, ...] = ()
 
 
 _NAME = Param("name", str)
@@ -87,6 +90,7 @@ CALLS: tuple[Call, ...] = (
          (_HOST, Param("refresh", bool, False)), list[ModelInfo]),
     Call("models.inventory", "snapshot", "GET", "/v1/models/snapshot",
          (_HOST, Param("refresh", bool, False)), InventorySnapshot),
+    Call("models.inventory", "known_details", "GET", "/v1/models/known", (), list[ModelDetails]),
     Call("models", "show_model", "GET", "/v1/models/show", (_NAME, _HOST), ModelDetails),
     Call("models", "get_model_status", "GET", "/v1/models/status", (_NAME, _HOST), ModelStatus),
     Call("models", "list_loaded", "GET", "/v1/models/loaded", (_HOST,), list[LoadedModel]),
@@ -109,7 +113,7 @@ CALLS: tuple[Call, ...] = (
     Call("limits", "lookup", "GET", "/v1/limits", (_NAME, _HOST), ModelLimits),
     Call("limits", "lookup_installed", "POST", "/v1/limits/installed",
          (Param("models", list[ModelInfo]),),
-         list[tuple[str, str, ModelLimits]], tuple_keys=True),
+         list[tuple[str, str, ModelLimits]], tuple_keys=True, client_only=("progress",)),
     Call("limits", "budget", "POST", "/v1/limits/budget", (_NAME, *_PROMPT), TokenBudget),
     Call("limits", "request_options", "POST", "/v1/limits/options", (_NAME, *_PROMPT),
          dict[str, Any]),

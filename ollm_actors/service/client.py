@@ -168,6 +168,8 @@ async def invoke(
     if len(args) > len(names):
         raise TypeError(f"{call.name}() takes {len(names)} arguments, {len(args)} given")
     given = dict(zip(names, args, strict=False))
+    for name in call.client_only:
+        kwargs.pop(name, None)
     unknown = set(kwargs) - set(names)
     if unknown:
         raise TypeError(f"{call.name}() got unexpected arguments {sorted(unknown)}")
