@@ -15,7 +15,7 @@ This is the only module importing ``coredis``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
@@ -391,9 +391,13 @@ class ValkeyState:
             return newest[0].identifier if newest else b"0-0"
 
         start = await self._call(last_id, _zero_id)
-        yield self._events(stream, start)
+        events = self._events(stream, start)
+        try:
+            yield events
+        finally:
+            await events.aclose()
 
-    async def _events(self, stream: str, after: bytes) -> AsyncIterator[RemoteEvent]:
+    async def _events(self, stream: str, after: bytes) -> AsyncGenerator[RemoteEvent, None]:
         while True:
             answer = await self._call_blocking(
                 lambda since=after: self._client.xread(  # type: ignore[misc]

