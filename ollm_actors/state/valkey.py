@@ -15,7 +15,7 @@ This is the only module importing ``coredis``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ import coredis.tokens
 import msgspec
 
 from ollm_actors.errors import StateDataError
+from ollm_actors.state.guard import Guard
 from ollm_actors.state.interface import (
     Health,
     HealthCallback,
@@ -37,7 +38,6 @@ from ollm_actors.state.interface import (
 )
 from ollm_actors.state.local import LocalState, new_origin
 from ollm_actors.state.scripts import ACQUIRE, BOUNDED_GET, CANCEL, RELEASE, RENEW, ms
-from ollm_actors.vocab.backoff import backoff_delay
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.hosts import redact_url
 
@@ -45,8 +45,6 @@ __all__ = ("ValkeyState",)
 
 T = TypeVar("T")
 
-# Probes of a degraded store: the first soon, then doubling up to this.
-_PROBE_INITIAL, _PROBE_MAX = 0.2, 10.0
 # How long one XREAD blocks before it is asked again (bounded like every call).
 _BLOCK_MS = 1000
 _UNREACHABLE = (TimeoutError, OSError, coredis.exceptions.ConnectionError)
@@ -81,10 +79,12 @@ class ValkeyState:
         self._staleness, self._stream_length = staleness, stream_length
         self._max_bytes = max_value_bytes
         self._connect_timeout, self._call_timeout = connect_timeout, call_timeout
-        self._on_health = on_health
-        self._health: Health = "ok"
-        self._failures = 0
-        self._next_probe = 0.0
+        self._guard = Guard(
+            clock=self._clock, shown=self._shown, connect_timeout=connect_timeout,
+            call_timeout=call_timeout, unreachable=_UNREACHABLE, on_health=on_health,
+            write_back=self._write_back,
+        )
+        self._call = self._guard.call
         self._dirty_snapshots: set[str] = set()
         self._dirty_facts: set[str] = set()
         self._dirty_cooldowns: set[str] = set()
@@ -93,7 +93,7 @@ class ValkeyState:
         self._stack = AsyncExitStack()
 
     def __repr__(self) -> str:
-        return f"ValkeyState({self._shown!r}, origin={self._origin!r}, health={self._health!r})"
+        return f"ValkeyState({self._shown!r}, origin={self._origin!r}, health={self.health!r})"
 
     async def __aenter__(self) -> ValkeyState:
         client = coredis.Redis.from_url(
@@ -119,7 +119,7 @@ class ValkeyState:
 
     @property
     def health(self) -> Health:
-        return self._health
+        return self._guard.health
 
     @property
     def fallback(self) -> LocalState:
@@ -128,50 +128,6 @@ class ValkeyState:
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self._ns}:{kind}:{name}"
-
-    # -- the bound on every call, degrading and recovering ----------------------------------
-
-    async def _call(
-        self, op: Callable[[], Awaitable[T]], fallback: Callable[[], Awaitable[T]]
-    ) -> T:
-        if self._health == "degraded" and self._clock.now() < self._next_probe:
-            return await fallback()
-        timeout = self._call_timeout
-        if self._health == "degraded":
-            timeout += self._connect_timeout
-        try:
-            with anyio.fail_after(timeout):
-                result = await op()
-        except _UNREACHABLE as exc:
-            self._degrade(exc)
-            return await fallback()
-        if self._health == "degraded":
-            await self._recover()
-        return result
-
-    def _degrade(self, exc: BaseException) -> None:
-        self._failures += 1
-        self._next_probe = self._clock.now() + backoff_delay(
-            self._failures, _PROBE_INITIAL, _PROBE_MAX
-        )
-        if self._health == "ok":
-            self._health = "degraded"
-            self._report(f"shared state at {self._shown} does not answer ({type(exc).__name__})")
-
-    def _report(self, reason: str) -> None:
-        if self._on_health is not None:
-            self._on_health(self._health, reason)
-
-    async def _recover(self) -> None:
-        """Write back what this runtime wrote while degraded, then report ``recovered``."""
-        try:
-            with anyio.fail_after(self._call_timeout + self._connect_timeout):
-                await self._write_back()
-        except _UNREACHABLE as exc:
-            self._degrade(exc)
-            return
-        self._health, self._failures = "ok", 0
-        self._report(f"shared state at {self._shown} answers again")
 
     async def _write_back(self) -> None:
         local, client = self._local, self._client
@@ -399,10 +355,13 @@ class ValkeyState:
 
     async def _events(self, stream: str, after: bytes) -> AsyncGenerator[RemoteEvent, None]:
         while True:
-            answer = await self._call_blocking(
+            await self._guard.next_probe()
+            answer = await self._call(
                 lambda since=after: self._client.xread(  # type: ignore[misc]
                     {stream: since}, count=100, block=_BLOCK_MS
-                )
+                ),
+                _nothing,
+                extra=_BLOCK_MS / 1000,
             )
             if answer is None:
                 continue
@@ -417,21 +376,6 @@ class ValkeyState:
                     data=fields.get(b"data", b""),
                     origin=origin,
                 )
-
-    async def _call_blocking(self, op: Callable[[], Awaitable[Any]]) -> Any:
-        """One blocking read, bounded by its block time plus the call timeout; while the
-        store is degraded, wait for the next probe instead."""
-        if self._health == "degraded":
-            await anyio.sleep(max(0.0, self._next_probe - self._clock.now()))
-        try:
-            with anyio.fail_after(_BLOCK_MS / 1000 + self._call_timeout + self._connect_timeout):
-                result = await op()
-        except _UNREACHABLE as exc:
-            self._degrade(exc)
-            return None
-        if self._health == "degraded":
-            await self._recover()
-        return result
 
 
 async def _nothing() -> None:
