@@ -31,6 +31,7 @@ exit code each maps to is the CLI's business (``ollm_actors.cli.exits``)::
     ├── ListenFailed          a server of ours cannot take its address   (address, reason)
     ├── ServiceUnavailable    no `ollm serve` answers there              (target, reason)
     ├── ServiceRefused        the service refused a request (401, 400)   (target, status, reason)
+    ├── StateDataError        foreign or hostile data in the shared state (store, key, reason)
     ├── ActorUnavailable      the actor is stopped or stopping           (actor, reason)
     ├── AskTimeout            no answer in time                          (actor, message_type)
     ├── InboxFull             ``tell_nowait`` to a full inbox            (actor, size)
@@ -51,7 +52,8 @@ __all__ = (
     "MemoryUnknown", "ModelBusy", "ModelNotFound", "ModelOnSeveralHosts", "NoModelAvailable",
     "OllmError", "OperationCancelled", "OperationFailed", "PromptTooLarge", "ProtocolError",
     "PullCancelled", "PullFailed", "PullNotFound", "ServerError", "ServiceRefused",
-    "ServiceUnavailable", "SettingsError", "SettingsProblem", "SubscriberOverflow",
+    "ServiceUnavailable", "SettingsError", "SettingsProblem", "StateDataError",
+    "SubscriberOverflow",
     "UnhandledMessage", "UnknownCapability", "UnknownProfile", "UsageError",
 )
 
@@ -529,6 +531,18 @@ class ServiceRefused(OllmError):
     def __init__(self, target: str, status: int, reason: str) -> None:
         self.target, self.status, self.reason = target, status, reason
         super().__init__(f"the ollm service at {target} refused the request ({status}): {reason}")
+
+
+class StateDataError(OllmError):
+    """A value under our namespace in the shared state is not ours to read: the wrong type,
+    undecodable, or larger than its bound. ``store`` is the redacted URL. The read it came
+    from treats the value as absent; nothing else fails."""
+
+    fact_names = ("store", "key", "reason")
+
+    def __init__(self, store: str, key: str, reason: str) -> None:
+        self.store, self.key, self.reason = store, key, reason
+        super().__init__(f"shared state at {store}: {key!r} is unreadable: {reason}")
 
 
 #: the errors of bad input (a name, a host, settings, data, a command line): exit code 2 in

@@ -60,6 +60,7 @@ SAMPLES: dict[str, OllmError] = {
         errors.ListenFailed("127.0.0.1:11434", "in use", hint="use --port"),
         errors.ServiceUnavailable("/run/user/1000/ollm/ollm.sock", "no socket there"),
         errors.ServiceRefused("http://127.0.0.1:11500", 401, "wrong token"),
+        errors.StateDataError("redis://***@127.0.0.1:6379", "ollm:facts:ab", "not a mapping"),
         errors.UsageError("no such option: --jsn", command="list", option="--jsn",
                           suggestions=["--json"]),
         errors.ActorUnavailable("inventory", "stopped"),

@@ -306,6 +306,32 @@ class EventSettings(_Section, frozen=True):
     buffer: int = 256
 
 
+class StateTimeouts(_Section, frozen=True):
+    """``state.timeouts``, seconds: past them a call answers from local state."""
+
+    connect: float = 1.0
+    call: float = 0.5
+
+
+class StateSettings(_Section, frozen=True):
+    """``state``: where runtimes share snapshots, leases, cooldowns and events
+    (``backend: valkey`` at ``url``). See :mod:`ollm_actors.state`."""
+
+    backend: str = "local"
+    url: str | None = None
+    namespace: str = "ollm"
+    staleness: float = 2.0
+    lease_ttl: float = 15.0
+    stream_length: int = 10_000
+    max_value_bytes: int = 8 * 1024 * 1024
+    timeouts: StateTimeouts = StateTimeouts()
+
+    def __repr__(self) -> str:
+        from ollm_actors.vocab.hosts import redact_url
+
+        return f"StateSettings(backend={self.backend!r}, url={redact_url(self.url or '')!r})"
+
+
 class Settings(_Section, frozen=True):
     """The effective settings, merged from every source and validated.
 
@@ -323,6 +349,7 @@ class Settings(_Section, frozen=True):
     downloads: DownloadSettings = DownloadSettings()
     cache: CacheSettings = CacheSettings()
     events: EventSettings = EventSettings()
+    state: StateSettings = StateSettings()
     #: model-name glob -> options for those models (most specific pattern wins)
     models: dict[str, ModelSpecific] = msgspec.field(default_factory=FrozenDict)
     sources: dict[str, str] = msgspec.field(default_factory=FrozenDict)

@@ -40,6 +40,8 @@ class EnvVar(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     help: str
     fallback_for: str | None = None
+    #: more (path, text) pairs a set variable implies (OLLM_STATE_URL: backend valkey)
+    implies: tuple[tuple[str, str], ...] = ()
 
 
 class Flag(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,6 +77,12 @@ ENV_VARS: tuple[EnvVar, ...] = (
         name="OLLM_HOSTS",
         path="providers.ollama.hosts",
         help="several Ollama servers, comma-separated (a:11434,:11500)",
+    ),
+    EnvVar(
+        name="OLLM_STATE_URL",
+        path="state.url",
+        help="Valkey/Redis server shared by runtimes (redis://host:6379/0); backend valkey",
+        implies=(("state.backend", "valkey"),),
     ),
     EnvVar(name="OLLM_TEMPERATURE", path="options.temperature", help="generation temperature"),
     EnvVar(name="OLLM_MAX_TOKENS", path="options.maxTokens", help="max output tokens"),

