@@ -10,14 +10,13 @@ Run: ``.venv/bin/python benchmarks/bench_inventory.py``. The emulator runs in a 
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import anyio
 import httpx
-from _report import record
+from _report import record, start_emulator_child
 
 from ollm_actors.runtime import open_runtime
 from ollm_actors.testing import hermetic_settings
@@ -38,12 +37,7 @@ anyio.run(serve, backend="asyncio")
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    child = subprocess.Popen([sys.executable, "-c", EMULATOR], stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    url = child.stdout.readline().strip()
-    if not url.startswith("http"):
-        child.kill()
-        raise SystemExit(f"the emulator did not start: {url!r}")
+    child, url = start_emulator_child(EMULATOR)
     return child, url
 
 

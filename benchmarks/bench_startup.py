@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _report import record
+from _report import record, start_emulator_child
 
 REPO = Path(__file__).resolve().parent.parent
 PROCESS_RUNS = 15
@@ -102,12 +102,7 @@ def compile_package() -> None:
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    child = subprocess.Popen([sys.executable, "-c", EMULATOR], stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    url = child.stdout.readline().strip()
-    if not url.startswith("http"):
-        child.kill()
-        raise SystemExit(f"the emulator did not start: {url!r}")
+    child, url = start_emulator_child(EMULATOR)
     return child, url
 
 
