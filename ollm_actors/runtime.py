@@ -13,6 +13,7 @@ no task running.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.inventory.hosts_api import HostsAPI
 from ollm_actors.ollama.deadlines import Deadlines
 from ollm_actors.ollama.pool import HostPool
+from ollm_actors.state.interface import Health, SharedState, StateHealthChanged
+from ollm_actors.state.open import open_state
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.database import OnFirstUse
 
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
     from ollm_actors.service.server import Service
 
 __all__ = ("ACTORS", "ActorName", "ModelsAPI", "Runtime", "cache_dir_for", "open_runtime")
+
+logger = logging.getLogger("ollm_actors.state")
 
 ActorName = Literal["inventory", "limits", "downloads", "router"]
 #: every actor, in start order (each may ask only the ones before it)
@@ -174,9 +179,13 @@ class Runtime:
         limits: LimitsAPI | None,
         router: RouterAPI | None,
         actors: tuple[ActorName, ...],
+        state: SharedState,
     ) -> None:
         self.settings = settings
         self.events = events
+        #: what this runtime shares with others (``state.backend``); ``state.origin`` is
+        #: this runtime's id, the ``origin`` of its events on other machines
+        self.state = state
         self.models = models
         self.actors = actors
         self._hosts = hosts
@@ -276,6 +285,7 @@ async def open_runtime(
             max_pull_line_bytes=wire.max_line_bytes,
             max_json_depth=wire.max_json_depth,
         ) as hosts,
+        open_state(settings, one_clock, _health_reporter(bus, settings)) as shared,
         ActorSystem(clock=now) as system,
     ):
         # Read at most once per runtime, when first needed, and shared by every actor.
@@ -296,6 +306,7 @@ async def open_runtime(
                     database=database,
                     clock=one_clock,
                     follow_pulls="downloads" in started,
+                    state=shared,
                 ),
                 name="inventory",
                 restart=policy,
@@ -329,6 +340,7 @@ async def open_runtime(
                     inventory=inventory,
                     database=database,
                     wall=one_clock.wall,
+                    state=shared,
                 ),
                 name="downloads",
                 restart=policy,
@@ -346,6 +358,7 @@ async def open_runtime(
                     inventory=inventory,
                     limits=limits,
                     database=database,
+                    state=shared,
                 ),
                 name="router",
                 restart=policy,
@@ -360,4 +373,20 @@ async def open_runtime(
             limits=limits,
             router=router,
             actors=started,
+            state=shared,
         )
+
+
+def _health_reporter(bus: EventBus, settings: Settings) -> Callable[[Health, str], None]:
+    """``state.degraded`` / ``state.recovered`` on the bus, and one warning per outage."""
+    from ollm_actors.vocab.hosts import redact_url
+
+    url = redact_url(settings.state.url or "")
+
+    def report(health: Health, reason: str) -> None:
+        if health == "degraded":
+            logger.warning("%s; working on local state until it answers again", reason)
+        topic = "state.degraded" if health == "degraded" else "state.recovered"
+        bus.publish(topic, StateHealthChanged(health=health, url=url, reason=reason))
+
+    return report

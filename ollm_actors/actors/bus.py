@@ -89,6 +89,21 @@ class EventBus:
             kind="state" if coalesce_key is None else "progress",
             key=coalesce_key,
         )
+        self._deliver(event, targets)
+        return event
+
+    def forward(self, event: Event) -> None:
+        """Deliver an event another runtime published (``event.origin`` set), as it was:
+        its time, kind and key kept. Never waits; ValueError for an invalid topic or an
+        event without an origin (this runtime's own go through :meth:`publish`)."""
+        if event.origin is None:
+            raise ValueError("EventBus.forward takes another runtime's event (origin set)")
+        targets = self._targets.get(event.topic)
+        if targets is None:
+            targets = self._resolve(check_topic(event.topic))
+        self._deliver(event, targets)
+
+    def _deliver(self, event: Event, targets: _Targets) -> None:
         self._published += 1
         patterns, subscriptions = targets
         for subscription in subscriptions:
@@ -103,7 +118,6 @@ class EventBus:
                 self._depth -= 1
             if self._depth == 0 and self._failures:
                 self._publish_failures()
-        return event
 
     def on(self, pattern: str, callback: Callable[[Event], object]) -> Callable[[], None]:
         """Call ``callback(event)`` for every event whose topic matches ``pattern``.

@@ -17,7 +17,9 @@ class Event(msgspec.Struct, frozen=True):
     ``payload`` is the publisher's msgspec Struct (or any msgspec-encodable value). ``kind``
     is ``"progress"`` for events published with a coalescing ``key`` (latest wins per key for
     a slow subscriber) and ``"state"`` otherwise (never dropped). ``time`` is the bus clock's
-    reading at publication (wall-clock seconds by default).
+    reading at publication (wall-clock seconds by default). ``origin`` is None for an event
+    this runtime published, else the id of the runtime that did (an event from another
+    machine, through the shared state; see :meth:`EventBus.forward`).
     """
 
     topic: str
@@ -25,6 +27,7 @@ class Event(msgspec.Struct, frozen=True):
     payload: Any
     kind: EventKind = "state"
     key: str | None = None
+    origin: str | None = None
 
 
 class CallbackFailed(msgspec.Struct, frozen=True):

@@ -60,6 +60,8 @@ from ollm_actors.errors import (
 )
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
+from ollm_actors.state.interface import SharedState
+from ollm_actors.state.local import LocalState
 from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
@@ -89,10 +91,13 @@ class DownloadsActor(Actor[DownloadsMessage]):
         database: DatabaseSource,
         bounds: PullBounds | None = None,
         wall: Callable[[], float] = time.time,
+        state: SharedState | None = None,
     ) -> None:
         """``inventory`` names what is installed for "did you mean" (else the host is
         asked); ``database`` what else is pullable; ``bounds`` what one pull may cost;
-        ``wall`` stamps ``started_at`` (epoch seconds)."""
+        ``wall`` stamps ``started_at`` (epoch seconds); ``state`` is what it shares with other
+        runtimes (default: nothing, a :class:`LocalState`)."""
+        self._shared: SharedState = state if state is not None else LocalState()
         self._wall = wall
         downloads = settings.downloads
         self._bounds = bounds or PullBounds(

@@ -71,6 +71,8 @@ from ollm_actors.inventory.types import HostOffline, HostOnline, HostStatus, Mod
 from ollm_actors.inventory.writer import WriteFile, save_file
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import PsResponse, TagsResponse
+from ollm_actors.state.interface import SharedState
+from ollm_actors.state.local import LocalState
 from ollm_actors.vocab.backoff import backoff_delay
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.database import DatabaseSource
@@ -99,12 +101,15 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
         cache_write: WriteFile = save_file,
         cache_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         health_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        state: SharedState | None = None,
     ) -> None:
         """``database`` names what is pullable; ``clock`` gives the wall time of fetches and
         set-aside files (``now()`` is its monotonic reading). ``follow_pulls`` is false with
         no downloads actor (no ``pull.*`` event can come). Seams for tests: ``cache_write``
         (one file's blocking write), ``cache_sleep`` (the wait before a retry) and
-        ``health_sleep`` (how the health loop and the cooldown timer wait)."""
+        ``health_sleep`` (how the health loop and the cooldown timer wait). ``state`` is what
+        it shares with other runtimes (default: nothing, a :class:`LocalState`)."""
+        self._shared: SharedState = state if state is not None else LocalState(clock)
         self._database = database
         self._clock = clock
         self._follow_pulls = follow_pulls

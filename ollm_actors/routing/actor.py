@@ -54,6 +54,8 @@ from ollm_actors.routing.messages import (
     SuitedProfiles,
 )
 from ollm_actors.routing.select import ScoreMemo, normalise_capabilities, select_model
+from ollm_actors.state.interface import SharedState
+from ollm_actors.state.local import LocalState
 from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.fit import suited_profiles
 from ollm_actors.vocab.names import model_key, parse_model_name
@@ -93,8 +95,11 @@ class RouterActor(Actor[RouterMessage]):
         inventory: InventoryAPI,
         limits: LimitsAPI,
         database: DatabaseSource,
+        state: SharedState | None = None,
     ) -> None:
-        """``database`` supplies the models that would fit if pulled."""
+        """``database`` supplies the models that would fit if pulled; ``state`` what it shares
+        with other runtimes (default: nothing, a :class:`LocalState`)."""
+        self._shared: SharedState = state if state is not None else LocalState()
         self._database = database
         self._settings = settings
         self._bus = bus

@@ -34,6 +34,7 @@ __all__ = (
     "SharedCooldown",
     "SharedState",
     "Stamped",
+    "StateHealthChanged",
     "lease_key",
 )
 
@@ -73,6 +74,15 @@ class RemoteEvent(msgspec.Struct, frozen=True, kw_only=True):
     topic: str
     data: bytes
     origin: str
+
+
+class StateHealthChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of ``state.degraded`` and ``state.recovered``: the shared store at ``url``
+    (redacted) stopped or started answering; ``reason`` says what was seen."""
+
+    health: Health
+    url: str
+    reason: str
 
 
 def lease_key(kind: str, host: str, model: str) -> str:

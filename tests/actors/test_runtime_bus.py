@@ -62,6 +62,7 @@ def test_events_encode_to_json_and_back() -> None:
         "payload": {"model": "m", "completed": 5},
         "kind": "progress",
         "key": "pull:m",
+        "origin": None,
     }
     typed = msgspec.json.decode(msgspec.json.encode(event), type=Event)
     assert typed.topic == "pull.progress"
