@@ -79,14 +79,15 @@ def valkey_restartable(tmp_path: Path) -> Iterator[ValkeyServer]:
 
 @pytest.fixture(autouse=True)
 def coredis_leftovers() -> Iterator[None]:
-    """Collect what a state test's coredis client left for the garbage collector here.
+    """Drop the reports of the anyio memory streams coredis leaves to the garbage collector,
+    during a state test and in a collection at its end.
 
-    coredis (6.9) tears its connections down without closing every anyio memory stream it
-    made, and anyio warns when such a stream is collected. Left alone, the collection
-    happens in whatever test runs next in this process, which then fails under
-    ``filterwarnings = error``. Only those streams' ``__del__`` reports are dropped, only
-    during this collection; everything else still reaches pytest."""
-    yield
+    coredis (6.9) tears its connections down (on close, and when a server goes away) without
+    closing every anyio memory stream it made, and anyio warns when such a stream is
+    collected. The collection comes whenever the collector runs: in this test, or left alone,
+    in whatever test runs next in this process, which then fails under ``filterwarnings =
+    error``. Only those streams' ``__del__`` reports are dropped; everything else still
+    reaches pytest."""
     import gc
     import sys
 
@@ -100,6 +101,7 @@ def coredis_leftovers() -> Iterator[None]:
 
     sys.unraisablehook = hook
     try:
+        yield
         gc.collect()
     finally:
         sys.unraisablehook = previous
