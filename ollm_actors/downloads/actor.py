@@ -21,11 +21,14 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Literal
 
+import anyio
+
 from ollm_actors.actors.actor import Actor, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.actors.reply import Reply
 from ollm_actors.config.model import Settings
 from ollm_actors.downloads.job import JobOutcome, PullBounds, PullJob
+from ollm_actors.downloads.leased import PullLeases, pull_lease_key
 from ollm_actors.downloads.ledger import (
     RECENT_KEPT,
     Outcome,
@@ -49,6 +52,7 @@ from ollm_actors.downloads.messages import (
 )
 from ollm_actors.downloads.progress import ProgressTracker
 from ollm_actors.downloads.pulls import Pull, brief, pull_key
+from ollm_actors.downloads.remote_cancel import answer_with, cancel_elsewhere
 from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import (
     ActorCrashed,
@@ -57,6 +61,7 @@ from ollm_actors.errors import (
     OllmError,
     PullCancelled,
     PullFailed,
+    PullNotFound,
 )
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.ollama.pool import HostPool
@@ -110,6 +115,13 @@ class DownloadsActor(Actor[DownloadsMessage]):
         self._pool = hosts
         self._bus = bus
         self._inventory = inventory
+        self._leases = PullLeases(
+            self._shared,
+            bus,
+            ttl=settings.state.lease_ttl,
+            call_timeout=settings.state.timeouts.call,
+            clock=anyio.current_time,
+        )
 
     async def on_start(self) -> None:
         self._pulls: dict[str, Pull] = {}
@@ -220,7 +232,7 @@ class DownloadsActor(Actor[DownloadsMessage]):
         outcome: JobOutcome | None = None
         with pull.scope:
             try:
-                outcome = await job.run()
+                outcome = await self._leases.run(pull)
             except Exception as bug:
                 # What a hostile server can provoke (RecursionError on deep JSON, MemoryError,
                 # a parser bug) fails this pull only: as a crash it would restart the actor,
@@ -349,9 +361,24 @@ class DownloadsActor(Actor[DownloadsMessage]):
 
     @handler
     async def _cancel_all(self, msg: CancelPullOf) -> None:
-        pull = find_pull(self._by_id.values(), msg.target, msg.host)
+        try:
+            pull = find_pull(self._by_id.values(), msg.target, msg.host)
+        except PullNotFound as missing:
+            if not self._shared.shared or not isinstance(msg.target, str):
+                raise
+            # Perhaps another runtime pulls it: ask its holder to stop, and wait for that.
+            hosts = (msg.host,) if msg.host is not None else self._pool.urls
+            reply = self.defer(msg)
+            cancel = cancel_elsewhere(
+                self._shared, msg.target, hosts, missing, ttl=self._settings.state.lease_ttl
+            )
+            self.start_soon(answer_with, cancel, reply, name=f"cancel {msg.target} elsewhere")
+            return
         # Answered by ``_finish``, when the pull (and so every share of it) ended.
         pull.cancel_replies.append(self.defer(msg))
+        pull.cancel_global = True
+        if pull.state == "queued" and self._shared.shared:
+            self.start_soon(self._shared.request_cancel, pull_lease_key(pull), name="cancel")
         self._stop(pull)
 
     # -- delete ---------------------------------------------------------------------------

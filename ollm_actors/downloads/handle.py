@@ -155,6 +155,9 @@ class PullHandle:
             self._push(event)
 
     def _on_event(self, event: Event) -> None:
+        if event.origin is not None:
+            # Another runtime's pull: its ids are its own (a pull following it relays them).
+            return
         payload = event.payload
         if not isinstance(payload, PullEvent) or payload.host != self.host:
             return

@@ -30,9 +30,11 @@ class Pull:
 
     __slots__ = (
         "askers",
+        "cancel_global",
         "cancel_replies",
         "cancelling",
         "created",
+        "following",
         "host",
         "job",
         "key",
@@ -58,5 +60,10 @@ class Pull:
         self.cancel_replies: list[Reply[Any]] = []
         self.scope = anyio.CancelScope()
         self.cancelling = False
+        #: a cancel for every runtime (``CancelPullOf``, or one another runtime requested),
+        #: not only this runtime's askers withdrawing
+        self.cancel_global = False
+        #: the runtime whose pull this one follows (it holds the lease), or None
+        self.following: str | None = None
         self.created = 0.0
         self.started_at = 0.0

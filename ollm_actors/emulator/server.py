@@ -226,6 +226,7 @@ class _Connection:
             return _chunk(line) if chunked else line
 
         # A reply may bring its own pace (push has its knob); the rest go at pull's.
+        hold = self.state.pull_hold if pace is None else None
         pace = self.state.pull_line_delay if pace is None else pace
         fault_at = fault.after_lines if fault is not None else -1
         pending: list[bytes] = []
@@ -244,6 +245,11 @@ class _Connection:
                     fault_at = -1
                 else:
                     await self._misbehave(fault)
+            if hold is not None and sent == self.state.pull_hold_after and not hold.is_set():
+                if pending:
+                    await self.stream.send(b"".join(pending))
+                    pending, pending_size = [], 0
+                await hold.wait()
             line = next(lines, None)
             if line is None:
                 break

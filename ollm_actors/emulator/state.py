@@ -11,6 +11,7 @@ import collections
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import msgspec
 from msgspec.structs import replace
 
@@ -75,7 +76,9 @@ class EmulatorState:
     Attributes tests use directly: ``requests`` (``Counter`` of ``"METHOD /path"``),
     ``partial`` (blob digest -> bytes already downloaded, for resume), ``blobs`` (digests of
     complete blobs), ``pull_steps_per_layer`` (progress lines for a weights layer),
-    ``pull_line_delay`` (seconds between progress lines), ``version`` (``/api/version``);
+    ``pull_line_delay`` (seconds between progress lines), ``pull_hold`` (an ``anyio.Event``:
+    while it is not set, every pull stream stops after ``pull_hold_after`` lines and waits for
+    it), ``version`` (``/api/version``);
     for pushes ``pushed`` (display name -> manifest digest of each push that succeeded),
     ``registry_blobs`` (blobs the registry holds), ``push_steps_per_layer`` and
     ``push_line_delay``; for loads ``default_num_ctx`` (a model's context when neither its
@@ -92,6 +95,8 @@ class EmulatorState:
         self.clock = clock
         self.pull_steps_per_layer = 10
         self.pull_line_delay = 0.0
+        self.pull_hold: anyio.Event | None = None
+        self.pull_hold_after = 2
         self.push_steps_per_layer = 10
         self.push_line_delay = 0.0
         self.default_num_ctx = 4096

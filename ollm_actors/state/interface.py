@@ -30,6 +30,7 @@ import msgspec
 __all__ = (
     "Health",
     "Lease",
+    "LeaseLost",
     "RemoteEvent",
     "SharedCooldown",
     "SharedState",
@@ -56,6 +57,17 @@ class Lease(msgspec.Struct, frozen=True, kw_only=True):
     token: str
     holder: str
     ttl: float
+
+
+class LeaseLost(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of ``state.lease_lost``: this runtime's lease ``key`` on pulling ``model`` from
+    ``host`` ran out before it was renewed (``holder``: who holds it now, if anyone)."""
+
+    key: str
+    model: str
+    host: str
+    holder: str | None
+    reason: str
 
 
 class SharedCooldown(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,8 +150,17 @@ class SharedState(Protocol):
         """Extend ``lease`` by its TTL; False when it was lost (expired, or taken since)."""
         ...
 
-    async def release(self, lease: Lease) -> bool:
-        """Give ``lease`` up (compare-and-delete: only with its token); False if not held."""
+    async def release(self, lease: Lease, outcome: str | None = None) -> bool:
+        """Give ``lease`` up (compare-and-delete: only with its token); False if not held.
+
+        ``outcome`` (how the work ended, e.g. ``done``) is kept for :meth:`ended` for twice
+        the lease's TTL, in the same atomic step, so a runtime that waited on the work learns
+        how it ended even when it missed the event that told it."""
+        ...
+
+    async def ended(self, key: str) -> str | None:
+        """The outcome the last holder of ``key`` released it with (until a new holder takes
+        it, or the record's time ran out), or None."""
         ...
 
     async def request_cancel(self, key: str) -> None:

@@ -47,6 +47,8 @@ class LocalState:
         self._facts: dict[str, bytes] = {}
         self._leases: dict[str, _Held] = {}
         self._cooldowns: dict[str, SharedCooldown] = {}
+        #: key -> (outcome, monotonic time it is forgotten at)
+        self._ended: dict[str, tuple[str, float]] = {}
 
     def __repr__(self) -> str:
         return f"LocalState(origin={self._origin!r})"
@@ -94,6 +96,7 @@ class LocalState:
         if self._live(key) is not None:
             return None
         token = secrets.token_hex(16)
+        self._ended.pop(key, None)
         self._leases[key] = _Held(self._origin, token, self._clock.now() + ttl)
         return Lease(key=key, token=token, holder=self._origin, ttl=ttl)
 
@@ -108,12 +111,23 @@ class LocalState:
         held.expires = self._clock.now() + lease.ttl
         return True
 
-    async def release(self, lease: Lease) -> bool:
+    async def release(self, lease: Lease, outcome: str | None = None) -> bool:
         held = self._live(lease.key)
         if held is None or held.token != lease.token:
             return False
         del self._leases[lease.key]
+        now = self._clock.now()
+        for key in [k for k, (_, until) in self._ended.items() if until <= now]:
+            del self._ended[key]
+        if outcome is not None:
+            self._ended[lease.key] = (outcome, now + 2 * lease.ttl)
         return True
+
+    async def ended(self, key: str) -> str | None:
+        record = self._ended.get(key)
+        if record is None or record[1] <= self._clock.now():
+            return None
+        return record[0]
 
     async def request_cancel(self, key: str) -> None:
         held = self._live(key)

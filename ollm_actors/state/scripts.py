@@ -16,9 +16,10 @@ for i, key in ipairs(KEYS) do
 end
 return out
 """
+# KEYS: the lease, its cancel request, its ended record (see RELEASE).
 ACQUIRE = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  redis.call('DEL', KEYS[2]) return 1
+  redis.call('DEL', KEYS[2], KEYS[3]) return 1
 end
 return 0
 """
@@ -30,8 +31,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+# ARGV[2], when not empty, is the outcome kept under KEYS[3] for ARGV[3] ms.
 RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2]) return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3]) end
+  return 1
+end
 return 0
 """
 CANCEL = """

@@ -2,8 +2,8 @@
 implementation of :class:`~ollm_actors.state.interface.SharedState`.
 
 Keys live under one namespace (``ollm`` by default): ``snap:{host}``, ``facts:{digest}``,
-``lease:{key}`` (``holder|token``), ``cancel:{key}``, ``cool:{host}`` and the stream
-``events``. Every call is bounded by ``call_timeout``; a store that does not answer in time
+``lease:{key}`` (``holder|token``), ``cancel:{key}``, ``ended:{key}``, ``cool:{host}`` and the
+stream ``events``. Every call is bounded by ``call_timeout``; a store that does not answer in time
 (or refuses the connection) makes the state *degraded*: calls answer from an embedded
 :class:`LocalState`, which also receives every write, and the store is probed again after a
 capped backoff, not on every call. When it answers again the writes made meanwhile are
@@ -219,7 +219,7 @@ class ValkeyState:
     # -- leases ----------------------------------------------------------------------------
 
     def _lease_keys(self, key: str) -> list[str]:
-        return [self._key("lease", key), self._key("cancel", key)]
+        return [self._key("lease", key), self._key("cancel", key), self._key("ended", key)]
 
     async def acquire(self, key: str, ttl: float) -> Lease | None:
         token = new_origin().removeprefix("rt-") + new_origin().removeprefix("rt-")
@@ -255,13 +255,23 @@ class ValkeyState:
 
         return await self._call(remote, lambda: self._local.renew(lease))
 
-    async def release(self, lease: Lease) -> bool:
+    async def release(self, lease: Lease, outcome: str | None = None) -> bool:
         async def remote() -> bool:
             value = f"{lease.holder}|{lease.token}"
             keys = self._lease_keys(lease.key)
-            return bool(await self._client.eval(RELEASE, keys, [value]) == 1)
+            args = [value, outcome or "", ms(2 * lease.ttl)]
+            return bool(await self._client.eval(RELEASE, keys, args) == 1)
 
-        return await self._call(remote, lambda: self._local.release(lease))
+        return await self._call(remote, lambda: self._local.release(lease, outcome))
+
+    async def ended(self, key: str) -> str | None:
+        ended_key = self._key("ended", key)
+
+        async def remote() -> str | None:
+            (raw,) = await self._read([ended_key])
+            return None if raw is None else raw.decode("utf-8", "replace")
+
+        return await self._call(remote, lambda: self._local.ended(key))
 
     async def request_cancel(self, key: str) -> None:
         async def remote() -> None:

@@ -92,6 +92,37 @@ async def test_a_cancel_request_reaches_the_holder(store: SharedState) -> None:
     assert not await store.cancel_requested("pull:h:m")  # a new lease starts uncancelled
 
 
+async def test_a_release_keeps_how_the_work_ended_until_a_new_holder(
+    store: SharedState,
+) -> None:
+    lease = await store.acquire("pull:h:m", ttl=10)
+    assert lease is not None
+    assert await store.ended("pull:h:m") is None
+    assert await store.release(lease, "done")
+    assert await store.ended("pull:h:m") == "done"
+    again = await store.acquire("pull:h:m", ttl=10)
+    assert again is not None
+    assert await store.ended("pull:h:m") is None  # the record was of the previous holder
+    assert await store.release(again)  # no outcome: no record
+    assert await store.ended("pull:h:m") is None
+    stale = await store.acquire("pull:h:m", ttl=10)
+    assert stale is not None and await store.release(stale)
+    assert not await store.release(stale, "done")  # not held: nothing recorded either
+    assert await store.ended("pull:h:m") is None
+
+
+async def test_an_ended_record_runs_out_after_twice_the_ttl(
+    store: SharedState, time: FakeTime
+) -> None:
+    local_only(store)
+    lease = await store.acquire("pull:h:m", ttl=10)
+    assert lease is not None and await store.release(lease, "cancelled")
+    time.now += 19
+    assert await store.ended("pull:h:m") == "cancelled"
+    time.now += 1.5
+    assert await store.ended("pull:h:m") is None
+
+
 async def test_a_cooldown_ends_at_its_time(store: SharedState, time: FakeTime) -> None:
     local_only(store)
     await store.put_cooldown("http://h:1", "3 failures", 30)
