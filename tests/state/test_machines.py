@@ -1,0 +1,108 @@
+"""Several machines sharing one Valkey, as a person sees them: `ollm` processes, each with
+its own cache and settings, against one emulator (held mid-pull until the test lets go)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
+from tests.e2e.support import Ollm
+from tests.state.conftest import ValkeyServer
+
+pytestmark = pytest.mark.anyio
+
+MODEL = "llama3.2:3b"
+PULLS = "POST /api/pull"
+FOLLOWING = "following the pull of runtime"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    # The harness runs `ollm` processes (asyncio inside); see tests/asyncio_only.py.
+    return "asyncio"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[RunningEmulator]:
+    state = EmulatorState.empty()
+    state.pull_steps_per_layer = 4
+    state.pull_hold = anyio.Event()
+    async with run_emulator(state) as emu:
+        yield emu
+
+
+def machine(tmp_path: Path, name: str, valkey: ValkeyServer, namespace: str) -> Ollm:
+    """A machine: its own home (cache, settings) naming the shared Valkey."""
+    ollm = Ollm(tmp_path / name)
+    assert ollm.settings_file is not None
+    ollm.settings_file.write_text(
+        "state:\n  backend: valkey\n"
+        f"  url: {valkey.url}\n  namespace: {namespace}\n  leaseTtl: 1.5\n"
+    )
+    return ollm
+
+
+@pytest.fixture
+def machines(tmp_path: Path, valkey: ValkeyServer) -> list[Ollm]:
+    namespace = f"t{secrets.token_hex(6)}"
+    return [machine(tmp_path, name, valkey, namespace) for name in ("a", "b", "c")]
+
+
+async def test_two_machines_pull_once_and_both_finish(
+    machines: list[Ollm], emulator: RunningEmulator
+) -> None:
+    a, b, _ = machines
+    pull = ("pull", MODEL, "--json", "--host", emulator.url)
+    async with a.started(*pull) as first, b.started(*pull) as second:
+        await first.line_where('"progress"')
+        line = await second.line_where(FOLLOWING)
+        assert '"event":"progress"' in line.replace(" ", "")
+        emulator.state.pull_hold.set()  # type: ignore[union-attr]
+        ran_a, ran_b = await first.finish(), await second.finish()
+    assert (ran_a.code, ran_b.code) == (0, 0), (ran_a.err, ran_b.err)
+    last_a, last_b = json.loads(first.lines[-1]), json.loads(second.lines[-1])
+    assert last_a["event"] == last_b["event"] == "done"
+    assert last_a["total"] == last_b["total"]
+    assert emulator.state.requests[PULLS] == 1
+
+
+async def test_a_third_machine_cancels_and_both_end_cancelled(
+    machines: list[Ollm], emulator: RunningEmulator
+) -> None:
+    a, b, c = machines
+    pull = ("pull", MODEL, "--json", "--host", emulator.url)
+    async with a.started(*pull) as first, b.started(*pull) as second:
+        await first.line_where('"progress"')
+        await second.line_where(FOLLOWING)
+        cancel = await c.run("cancel", MODEL, "--json", "--host", emulator.url)
+        ran_a, ran_b = await first.finish(), await second.finish()
+    assert cancel.code == 0, cancel.err
+    assert json.loads(cancel.out)["state"] == "cancelled"
+    assert (ran_a.code, ran_b.code) == (130, 130), (ran_a.err, ran_b.err)
+    assert json.loads(first.lines[-1])["event"] == "cancelled"
+    assert json.loads(second.lines[-1])["event"] == "cancelled"
+    assert emulator.state.requests[PULLS] == 1
+
+
+async def test_kill_9_of_the_holder_and_another_machine_completes_the_pull(
+    machines: list[Ollm], emulator: RunningEmulator
+) -> None:
+    a, b, _ = machines
+    pull = ("pull", MODEL, "--json", "--host", emulator.url)
+    async with a.started(*pull) as first, b.started(*pull) as second:
+        await first.line_where('"progress"')
+        await second.line_where(FOLLOWING)
+        first.process.send_signal(signal.SIGKILL)
+        assert await first.process.wait() == -signal.SIGKILL
+        emulator.state.pull_hold.set()  # type: ignore[union-attr]
+        ran_b = await second.finish()
+    assert ran_b.code == 0, ran_b.err
+    assert json.loads(second.lines[-1])["event"] == "done"
+    assert emulator.state.requests[PULLS] == 2  # the dead holder's, then the taker's
