@@ -106,3 +106,19 @@ async def test_kill_9_of_the_holder_and_another_machine_completes_the_pull(
     assert ran_b.code == 0, ran_b.err
     assert json.loads(second.lines[-1])["event"] == "done"
     assert emulator.state.requests[PULLS] == 2  # the dead holder's, then the taker's
+
+
+async def test_a_closed_port_for_the_state_and_ollm_list_still_answers(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    from tests.state.conftest import free_port
+
+    emulator.state.install("phi3:mini")
+    ollm = Ollm(tmp_path / "alone")
+    url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"  # nothing listens there
+    with anyio.fail_after(15):  # a hang guard: the state's deadlines are a second or less
+        run = await ollm.run("list", "--host", emulator.url, env={"OLLM_STATE_URL": url})
+    assert run.code == 0, run.err
+    assert "phi3:mini" in run.out
+    assert "s3cret" not in run.err + run.out
+    assert "Traceback" not in run.err
