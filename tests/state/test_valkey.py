@@ -70,6 +70,17 @@ async def test_leases_and_cooldowns_expire_by_real_ttls(
         assert await b.cooldowns() == {}
 
 
+async def test_an_ended_record_lives_twice_the_ttl_on_the_server(
+    valkey: ValkeyServer, namespace: str
+) -> None:
+    async with opened(valkey.url, namespace) as a, opened(valkey.url, namespace) as b:
+        lease = await a.acquire("pull:h:m", ttl=10.0)
+        assert lease is not None and await a.release(lease, "done")
+        assert await b.ended("pull:h:m") == "done"
+        await run_out(valkey.url, f"{namespace}:ended:pull:h:m", 20.0)
+        assert await b.ended("pull:h:m") is None
+
+
 async def test_events_reach_other_runtimes_never_their_origin(
     valkey: ValkeyServer, namespace: str
 ) -> None:
