@@ -27,6 +27,7 @@ from ollm_actors.actors.actor import Actor, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.actors.reply import Reply
 from ollm_actors.config.model import Settings
+from ollm_actors.downloads.delete import delete_on_host
 from ollm_actors.downloads.job import JobOutcome, PullBounds, PullJob
 from ollm_actors.downloads.leased import PullLeases, pull_lease_key
 from ollm_actors.downloads.ledger import (
@@ -37,7 +38,7 @@ from ollm_actors.downloads.ledger import (
     info_of,
     process_label,
 )
-from ollm_actors.downloads.lookup import installed_close_names, pullable_close_names
+from ollm_actors.downloads.lookup import pullable_close_names
 from ollm_actors.downloads.messages import (
     CancelPull,
     CancelPullOf,
@@ -55,9 +56,7 @@ from ollm_actors.downloads.pulls import Pull, brief, pull_key
 from ollm_actors.downloads.remote_cancel import answer_with, cancel_elsewhere
 from ollm_actors.downloads.result import PullResult
 from ollm_actors.errors import (
-    ActorCrashed,
     ModelBusy,
-    ModelNotFound,
     OllmError,
     PullCancelled,
     PullFailed,
@@ -68,7 +67,7 @@ from ollm_actors.ollama.pool import HostPool
 from ollm_actors.state.interface import SharedState
 from ollm_actors.state.local import LocalState
 from ollm_actors.vocab.database import DatabaseSource
-from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
+from ollm_actors.vocab.pull_events import PullEvent
 
 __all__ = ("DownloadsActor",)
 
@@ -211,11 +210,6 @@ class DownloadsActor(Actor[DownloadsMessage]):
             host=msg.host,
             current=job.last,
             joined=False,
-        )
-
-    async def _close_names(self, model: str, host: str) -> tuple[str, ...]:
-        return await installed_close_names(
-            model, host, pool=self._pool, inventory=self._inventory
         )
 
     def _fill_slots(self) -> None:
@@ -392,24 +386,8 @@ class DownloadsActor(Actor[DownloadsMessage]):
                     msg.model, msg.host, f"a pull of it is {pull.state}; cancel it first"
                 )
         reply = self.defer(msg)
-        self.start_soon(self._delete_on_host, msg, reply, name=f"delete {msg.model}")
-
-    async def _delete_on_host(self, msg: DeleteModel, reply: Reply[None]) -> None:
-        """The delete's child task: answers the deferred reply itself (no state changes)."""
-        try:
-            await self._pool.client(msg.host).delete(msg.model)
-        except ModelNotFound:
-            names = await self._close_names(msg.model, msg.host)
-            reply.fail(ModelNotFound(msg.model, msg.host, names))
-            return
-        except OllmError as exc:
-            reply.fail(exc)
-            return
-        except Exception as bug:
-            # A host's malformed answer fails this delete, not the actor and its pulls.
-            logger.warning("delete %s on %s: unexpected error", msg.model, msg.host,
-                           exc_info=bug)
-            reply.fail(ActorCrashed(self.name, bug))
-            return
-        self._bus.publish("model.deleted", ModelDeleted(model=msg.model, host=msg.host))
-        reply.send(None)
+        delete = functools.partial(
+            delete_on_host, pool=self._pool, bus=self._bus, inventory=self._inventory,
+            actor=self.name,
+        )
+        self.start_soon(delete, msg, reply, name=f"delete {msg.model}")

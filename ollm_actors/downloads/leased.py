@@ -126,11 +126,18 @@ class PullLeases:
     async def _lead(self, pull: Pull, lease: Lease) -> JobOutcome | None:
         outcome: JobOutcome | None = None
         held = [lease]
+        bug: Exception | None = None
         try:
             async with anyio.create_task_group() as keeper:
                 keeper.start_soon(self._keep, pull, held)
-                outcome = await pull.job.run()
+                try:
+                    outcome = await pull.job.run()
+                except Exception as exc:
+                    # Raised after the task group, so the actor sees it, not a group of it.
+                    bug = exc
                 keeper.cancel_scope.cancel()
+            if bug is not None:
+                raise bug
         finally:
             record = record_of(outcome, pull)
             with anyio.CancelScope(shield=True), anyio.move_on_after(self._release_bound):

@@ -44,7 +44,9 @@ def machine(tmp_path: Path, name: str, valkey: ValkeyServer, namespace: str) -> 
     assert ollm.settings_file is not None
     ollm.settings_file.write_text(
         "state:\n  backend: valkey\n"
-        f"  url: {valkey.url}\n  namespace: {namespace}\n  leaseTtl: 1.5\n"
+        f"  url: {valkey.url}\n  namespace: {namespace}\n  leaseTtl: 3\n"
+        # Generous deadlines: a loaded test machine must not look like a Valkey outage.
+        "  timeouts: {call: 3, connect: 3}\n"
     )
     return ollm
 
@@ -60,12 +62,13 @@ async def test_two_machines_pull_once_and_both_finish(
 ) -> None:
     a, b, _ = machines
     pull = ("pull", MODEL, "--json", "--host", emulator.url)
-    async with a.started(*pull) as first, b.started(*pull) as second:
-        await first.line_where('"progress"')
-        line = await second.line_where(FOLLOWING)
-        assert '"event":"progress"' in line.replace(" ", "")
-        emulator.state.pull_hold.set()  # type: ignore[union-attr]
-        ran_a, ran_b = await first.finish(), await second.finish()
+    async with a.started(*pull) as first:
+        await first.line_where('"pulling ')  # A holds the lease: only then B asks
+        async with b.started(*pull) as second:
+            line = await second.line_where(FOLLOWING)
+            assert '"event":"progress"' in line.replace(" ", "")
+            emulator.state.pull_hold.set()  # type: ignore[union-attr]
+            ran_a, ran_b = await first.finish(), await second.finish()
     assert (ran_a.code, ran_b.code) == (0, 0), (ran_a.err, ran_b.err)
     last_a, last_b = json.loads(first.lines[-1]), json.loads(second.lines[-1])
     assert last_a["event"] == last_b["event"] == "done"
@@ -78,11 +81,12 @@ async def test_a_third_machine_cancels_and_both_end_cancelled(
 ) -> None:
     a, b, c = machines
     pull = ("pull", MODEL, "--json", "--host", emulator.url)
-    async with a.started(*pull) as first, b.started(*pull) as second:
-        await first.line_where('"progress"')
-        await second.line_where(FOLLOWING)
-        cancel = await c.run("cancel", MODEL, "--json", "--host", emulator.url)
-        ran_a, ran_b = await first.finish(), await second.finish()
+    async with a.started(*pull) as first:
+        await first.line_where('"pulling ')  # A holds the lease: only then B asks
+        async with b.started(*pull) as second:
+            await second.line_where(FOLLOWING)
+            cancel = await c.run("cancel", MODEL, "--json", "--host", emulator.url)
+            ran_a, ran_b = await first.finish(), await second.finish()
     assert cancel.code == 0, cancel.err
     assert json.loads(cancel.out)["state"] == "cancelled"
     assert (ran_a.code, ran_b.code) == (130, 130), (ran_a.err, ran_b.err)
@@ -96,13 +100,14 @@ async def test_kill_9_of_the_holder_and_another_machine_completes_the_pull(
 ) -> None:
     a, b, _ = machines
     pull = ("pull", MODEL, "--json", "--host", emulator.url)
-    async with a.started(*pull) as first, b.started(*pull) as second:
-        await first.line_where('"progress"')
-        await second.line_where(FOLLOWING)
-        first.process.send_signal(signal.SIGKILL)
-        assert await first.process.wait() == -signal.SIGKILL
-        emulator.state.pull_hold.set()  # type: ignore[union-attr]
-        ran_b = await second.finish()
+    async with a.started(*pull) as first:
+        await first.line_where('"pulling ')  # A holds the lease: only then B asks
+        async with b.started(*pull) as second:
+            await second.line_where(FOLLOWING)
+            first.process.send_signal(signal.SIGKILL)
+            assert await first.process.wait() == -signal.SIGKILL
+            emulator.state.pull_hold.set()  # type: ignore[union-attr]
+            ran_b = await second.finish()
     assert ran_b.code == 0, ran_b.err
     assert json.loads(second.lines[-1])["event"] == "done"
     assert emulator.state.requests[PULLS] == 2  # the dead holder's, then the taker's

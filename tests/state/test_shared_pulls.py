@@ -61,6 +61,9 @@ class Machines:
                 "state.url": self.server.url,
                 "state.namespace": self.namespace,
                 "state.leaseTtl": 1.5,
+                # Generous deadlines: a loaded test machine must not look like an outage.
+                "state.timeouts.call": 3.0,
+                "state.timeouts.connect": 3.0,
                 **overrides,
             },
         )
