@@ -50,6 +50,8 @@ LOCAL_TOPICS = ("bus", "state")
 OUTBOX_BOUND = 4096
 #: the largest event accepted from another machine (and sent to them), in bytes
 MAX_EVENT_BYTES = 256 * 1024
+# A runtime id is "rt-" and 12 hex digits; anything much longer is not one.
+_MAX_ORIGIN = 64
 # Re-subscribing after the store's event stream failed in a way it should not have.
 _RETRY_INITIAL, _RETRY_MAX = 0.2, 10.0
 
@@ -249,8 +251,12 @@ class Bridge:
         if len(remote.data) > self._max_bytes:
             self._skip(topic, f"{len(remote.data)} bytes, more than {self._max_bytes}")
             return
-        if not remote.origin or remote.origin == self._state.origin:
-            self._skip(topic, f"origin {remote.origin!r}")
+        origin = remote.origin
+        if not origin or len(origin) > _MAX_ORIGIN or not origin.isprintable():
+            self._skip(topic, f"origin {origin[:_MAX_ORIGIN]!r}")
+            return
+        if origin == self._state.origin:
+            self._skip(topic, "this runtime's own")
             return
         if not crosses(topic):
             self._skip(topic, "a topic that stays on its machine")

@@ -144,6 +144,8 @@ async def test_hostile_entries_are_skipped_and_the_bridge_goes_on(
         {"topic": "model.deleted", "origin": "rt-x", "data": good},  # topic mismatch
         {"topic": "pull.done", "origin": "rt-x", "data": good + b" " * 4096},  # huge
         {"topic": "pull.done", "data": good},  # no origin
+        {"topic": "pull.done", "origin": "rt-" + "x" * 100, "data": good},
+        {"topic": "pull.done", "origin": "rt-\x1b[2J", "data": good},
         {"topic": "pull.*", "origin": "rt-x", "data": line("pull.*", pulled("x"))},  # no topic
         {"topic": "state.degraded", "origin": "rt-x", "data": line("state.degraded", None)},
         {"topic": "pull.done", "origin": "rt-x", "data": deep},
