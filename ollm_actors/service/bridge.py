@@ -10,12 +10,16 @@ Two loops in one task group:
   outbox (progress coalesced per key) until ``state.recovered``; an event whose call the
   store did not answer is put back and published again (events are at least once). Only an
   outbox past its bound drops a state event, the oldest, counted in :meth:`statistics` and
-  warned about once per outage.
+  warned about once per outage. A write the store refuses (a foreign value where the stream
+  should be) is skipped, counted and warned about once.
 - **inbound**: every event another runtime published (``state.foreign_events``) is decoded
   with the payload Struct of its topic and delivered on the bus with ``bus.forward``,
-  ``origin`` set to that runtime's id. What does not decode, does not fit its topic's
-  Struct, names another topic than its entry, has no origin or is larger than the bound is
-  skipped (logged at debug, counted): a hostile entry never stops the bridge.
+  ``origin`` set to that runtime's id, its coalescing key prefixed with it (two machines'
+  progress never replaces each other's). What does not decode, does not fit its topic's
+  Struct, names another topic than its entry, has no runtime id for origin or is larger
+  than the bound is skipped (logged at debug, counted): a hostile entry never stops the
+  bridge. Should the stream itself fail (it should degrade instead), the bridge listens
+  again after a capped backoff; the runtime goes on either way.
 
 Never crossing machines, either way: events of another runtime (never re-published, so
 nothing echoes or loops), ``bus.*`` (this process's callbacks) and ``state.*`` (this
@@ -50,6 +54,8 @@ LOCAL_TOPICS = ("bus", "state")
 OUTBOX_BOUND = 4096
 #: the largest event accepted from another machine (and sent to them), in bytes
 MAX_EVENT_BYTES = 256 * 1024
+# How often a degraded store's health is looked at without a state.* event on the bus.
+_HEALTH_RECHECK = 1.0
 # A runtime id is "rt-" and 12 hex digits; anything much longer is not one.
 _MAX_ORIGIN = 64
 # Re-subscribing after the store's event stream failed in a way it should not have.
@@ -174,11 +180,14 @@ class Bridge:
                 self._drained.set()
                 while self._degraded():
                     self._health = anyio.Event()
-                    await self._health.wait()
+                    # state.recovered wakes it at once; a state whose health changes are
+                    # not on this bus is looked at again now and then.
+                    with anyio.move_on_after(_HEALTH_RECHECK):
+                        await self._health.wait()
                 continue
             try:
                 data = self._encoder.encode(event)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, OverflowError, RecursionError) as exc:
                 self._skip(event.topic, f"not encodable: {exc}")
                 continue
             if len(data) > self._max_bytes:

@@ -29,7 +29,7 @@ from ollm_actors.state.local import LocalState
 from ollm_actors.state.valkey import ValkeyState
 from ollm_actors.testing import hermetic_settings, running_tasks
 from ollm_actors.vocab.pull_events import PullEvent
-from tests.state.conftest import ValkeyServer
+from tests.state.conftest import ValkeyServer, free_port
 
 anyio_mark = pytest.mark.anyio
 
@@ -198,6 +198,49 @@ async def test_a_foreign_value_where_the_stream_should_be_stops_nothing(
             bus_a.publish("pull.done", pulled("again:latest", "done"))
             (arrived,) = await until(on_b, is_model("again:latest"))
     assert arrived.origin == a.origin
+
+
+@anyio_mark
+async def test_a_full_outbox_counts_its_drops_and_warns_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = EventBus()
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens: degraded from the start
+    with anyio.fail_after(20):
+        async with ValkeyState(down, connect_timeout=0.2, call_timeout=0.2) as state:
+            bridge = Bridge(bus, state, bound=2)
+            async with anyio.create_task_group() as tg:
+                await tg.start(bridge.run)
+                assert state.health == "degraded"
+                for n in range(5):
+                    bus.publish("pull.done", pulled(f"m{n}:latest", "done"))
+                await anyio.wait_all_tasks_blocked()
+                stats = bridge.statistics()
+                assert (stats.pending, stats.dropped, stats.published) == (2, 3, 0)
+                tg.cancel_scope.cancel()
+    warned = [r for r in caplog.records if "events wait for the shared state" in r.message]
+    assert len(warned) == 1
+
+
+@anyio_mark
+async def test_an_unencodable_payload_is_skipped_and_the_next_event_crosses(
+    valkey: ValkeyServer, namespace: str
+) -> None:
+    bus_a, bus_b = EventBus(), EventBus()
+    with anyio.fail_after(20):
+        async with (
+            ValkeyState(valkey.url, namespace=namespace) as a,
+            ValkeyState(valkey.url, namespace=namespace) as b,
+            open_bridge(bus_a, a) as bridge_a,
+            open_bridge(bus_b, b),
+            bus_b.subscribe("pull.*", "odd.*") as on_b,
+        ):
+            assert isinstance(bridge_a, Bridge)
+            bus_a.publish("odd.thing", object())
+            bus_a.publish("pull.done", pulled("next:latest", "done"))
+            (arrived,) = await until(on_b, is_model("next:latest"))
+    assert arrived.origin == a.origin
+    assert bridge_a.statistics().skipped == 1
 
 
 @anyio_mark
