@@ -385,3 +385,30 @@ def test_the_outbox_is_bounded_and_loses_no_state_event_uncounted(
         assert len(box) <= bound
     held = [e for e in drain(box) + in_hand if e.key is None]
     assert len(held) + box.dropped == offered
+
+
+# -- what crosses: each published payload comes back as its Struct ---------------------------
+
+
+def test_every_payload_family_decodes_into_its_struct_and_strict_refuses_misfits() -> None:
+    from ollm_actors.inventory.types import HostOffline, InventoryChanged
+    from ollm_actors.service.wire import event_from_line
+
+    payloads = {
+        "state.degraded": StateHealthChanged(health="degraded", url="redis://h", reason="x"),
+        "host.offline": HostOffline(host="http://h:1", reason="refused", cached_models=2),
+        "inventory.changed": InventoryChanged(host="http://h:1", added=("a",), removed=()),
+        "pull.done": pulled("m:latest", "done"),
+    }
+    for topic, payload in payloads.items():
+        assert event_from_line(line(topic, payload), strict=True).payload == payload
+    misfit = line("host.offline", {"host": 5})
+    assert event_from_line(misfit).payload == {"host": 5}  # a client shows what came
+    with pytest.raises(msgspec.ValidationError):
+        event_from_line(misfit, strict=True)  # the bridge refuses it
+    with pytest.raises(msgspec.ValidationError):
+        event_from_line(line("pull.done", [1]), strict=True)
+    # A family no table names stays plain data, strict or not.
+    assert event_from_line(line("limits.learned", {"model": "m"}), strict=True).payload == {
+        "model": "m"
+    }
