@@ -244,15 +244,16 @@ class Bridge:
             except Exception as exc:
                 # The state promises never to raise for a store that misbehaves; should it
                 # all the same, the runtime goes on and the bridge listens again.
-                if self._listening.is_set():
-                    self._listening = anyio.Event()
-                failures += 1
-                if failures == 1:
+                if not failures:
                     logger.warning("events of other machines interrupted: %r", exc)
-                if not started:
-                    started = True
-                    task_status.started()
-                await anyio.sleep(backoff_delay(failures, _RETRY_INITIAL, _RETRY_MAX))
+            if self._listening.is_set():
+                self._listening = anyio.Event()
+            if not started:
+                started = True
+                task_status.started()
+            # A stream that failed, or ended (it should not), is asked again after a pause.
+            failures += 1
+            await anyio.sleep(backoff_delay(failures, _RETRY_INITIAL, _RETRY_MAX))
 
     def _receive(self, remote: RemoteEvent) -> None:
         """Forward one entry of another runtime, or skip it. Never waits, never raises."""
