@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Collection
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -272,10 +272,8 @@ async def open_runtime(
         HostPool(
             settings.hosts(),
             deadlines=Deadlines(
-                connect=timeouts.connect,
-                first_byte=timeouts.first_byte,
-                stall=timeouts.stream_stall,
-                request=timeouts.request,
+                connect=timeouts.connect, first_byte=timeouts.first_byte,
+                stall=timeouts.stream_stall, request=timeouts.request,
             ),
             max_tags_bytes=wire.max_body_bytes.tags,
             max_show_bytes=wire.max_body_bytes.show,
@@ -286,6 +284,7 @@ async def open_runtime(
             max_json_depth=wire.max_json_depth,
         ) as hosts,
         open_state(settings, one_clock, _health_reporter(bus, settings)) as shared,
+        _bridged(bus, shared, settings),
         ActorSystem(clock=now) as system,
     ):
         # Read at most once per runtime, when first needed, and shared by every actor.
@@ -375,6 +374,15 @@ async def open_runtime(
             actors=started,
             state=shared,
         )
+
+
+def _bridged(bus: EventBus, shared: SharedState, settings: Settings) -> Any:
+    """Events across machines (:mod:`ollm_actors.service.bridge`) when the state is shared."""
+    if shared.shared:
+        from ollm_actors.service.bridge import open_bridge
+
+        return open_bridge(bus, shared, settings.state)
+    return nullcontext()
 
 
 def _health_reporter(bus: EventBus, settings: Settings) -> Callable[[Health, str], None]:

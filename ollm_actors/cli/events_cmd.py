@@ -3,8 +3,11 @@
 Meant for a service (``ollm serve``), whose events are every shell's and agent's; without
 one it shows this command's own runtime's events only. Topics are bus patterns (``pull.*``,
 ``model.deleted``; none: every topic). A person gets one line per event, ``HH:MM:SS topic
-key=value...``; ``--json`` prints NDJSON, each line one ``Event`` Struct as the service's
-``/v1/events`` stream encodes it (``{"topic", "time", "payload", "kind", "key"}``).
+key=value...``, ending ``origin=rt-...`` for another machine's event (a shared state, see
+the README's "Several machines"); ``--json`` prints NDJSON, each line one ``Event`` Struct
+as the service's ``/v1/events`` stream encodes it (``{"topic", "time", "payload", "kind",
+"key", "origin"}``, ``origin`` null for this runtime's own). With ``-v``, stderr says when
+the stream is subscribed.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ def _scalar(value: Any) -> bool:
 
 
 def event_line(event: Event) -> str:
-    """``HH:MM:SS topic key=value ...``: the payload's set scalar fields (lists joined)."""
+    """``HH:MM:SS topic key=value ...``: the payload's set scalar fields (lists joined),
+    then ``origin=rt-...`` for another machine's event."""
     import datetime
 
     import msgspec
@@ -48,16 +52,26 @@ def event_line(event: Event) -> str:
         text = " ".join(parts)
     else:
         text = "" if payload is None else str(payload)
+    if event.origin is not None:  # another machine's event
+        text = f"{text} origin={event.origin}" if text else f"origin={event.origin}"
     return safe_line(f"{when} {event.topic} {text}".rstrip())
 
 
 async def stream_events(
-    rt: Runtime, topics: Sequence[str], write: Callable[[bytes], None], *, as_json: bool
+    rt: Runtime,
+    topics: Sequence[str],
+    write: Callable[[bytes], None],
+    *,
+    as_json: bool,
+    subscribed: Callable[[], object] | None = None,
 ) -> None:
-    """Write every event of ``topics`` (none: all) as it comes, until cancelled."""
+    """Write every event of ``topics`` (none: all) as it comes, until cancelled;
+    ``subscribed()`` is called once every event from then on will be written."""
     from ollm_actors.cli.output import json_bytes
 
     async with rt.events.subscribe(*topics) as events:
+        if subscribed is not None:
+            subscribed()
         async for event in events:
             write(json_bytes(event) if as_json else (event_line(event) + "\n").encode())
 
@@ -80,10 +94,19 @@ def register(app: typer.Typer) -> None:
 
             state.fail(UsageError("a topic pattern cannot be empty", command="events"))
 
+        def subscribed() -> None:
+            import sys
+
+            sys.stderr.write(f"subscribed to {' '.join(chosen) or 'every topic'}\n")
+            sys.stderr.flush()
+
         async def body(rt: Runtime) -> None:
             from ollm_actors.cli.stdout import write_stdout
 
-            await stream_events(rt, chosen, write_stdout, as_json=state.json)
+            await stream_events(
+                rt, chosen, write_stdout, as_json=state.json,
+                subscribed=subscribed if state.verbose else None,
+            )
 
         from ollm_actors.cli.run import run_with_runtime
 

@@ -30,11 +30,23 @@ from ollm_actors.errors import (
     ServiceRefused,
     SettingsProblem,
 )
+from ollm_actors.inventory.cache import CacheProblem
+from ollm_actors.inventory.types import (
+    CacheUnwritable,
+    CacheWritable,
+    HostCooldown,
+    HostCooldownEnded,
+    HostDegraded,
+    HostOffline,
+    HostOnline,
+    InventoryChanged,
+)
 from ollm_actors.routing.decision import RouteDecision
+from ollm_actors.state.interface import StateHealthChanged
 from ollm_actors.vocab.lifecycle_events import LifecycleEvent
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
-__all__ = ("error_body", "error_from_body", "event_from_line", "status_of")
+__all__ = ("error_body", "error_from_body", "event_from_line", "payload_type", "status_of")
 
 # Most specific first: the first class an error is an instance of decides its status.
 _STATUSES: tuple[tuple[tuple[type[OllmError], ...], int], ...] = (
@@ -103,27 +115,56 @@ _PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "push": PullEvent,
     "create": PullEvent,
     "route": RouteDecision,
+    "state": StateHealthChanged,
 }
-_MODEL_PAYLOADS: dict[str, type[msgspec.Struct]] = {"deleted": ModelDeleted}
+#: topics whose family has several payload types (these win over the family's)
+_TOPIC_PAYLOADS: dict[str, type[msgspec.Struct]] = {
+    "model.deleted": ModelDeleted,
+    "host.offline": HostOffline,
+    "host.online": HostOnline,
+    "host.degraded": HostDegraded,
+    "host.cooldown": HostCooldown,
+    "host.cooldown_ended": HostCooldownEnded,
+    "inventory.changed": InventoryChanged,
+    "cache.corrupt": CacheProblem,
+    "cache.unwritable": CacheUnwritable,
+    "cache.writable": CacheWritable,
+}
 _event_decoder = msgspec.json.Decoder(Event)
 
 
-def _payload_type(topic: str) -> type[msgspec.Struct] | None:
-    family, _, rest = topic.partition(".")
+def payload_type(topic: str) -> type[msgspec.Struct] | None:
+    """The Struct the payload of ``topic`` is published as, or None where it is plain data
+    (a topic of a family this table does not know, e.g. ``limits.learned``)."""
+    exact = _TOPIC_PAYLOADS.get(topic)
+    if exact is not None:
+        return exact
+    family = topic.partition(".")[0]
     if family == "model":
-        return _MODEL_PAYLOADS.get(rest, LifecycleEvent)
+        return LifecycleEvent
     return _PAYLOADS.get(family)
 
 
-def event_from_line(line: bytes) -> Event:
+def event_from_line(line: bytes, *, strict: bool = False) -> Event:
     """One NDJSON line of ``/v1/events`` as the ``Event`` published in the service, its
-    payload the publisher's Struct where the topic names one (else plain JSON data)."""
+    payload the publisher's Struct where the topic names one (else plain JSON data).
+
+    Raises ``msgspec.DecodeError`` for a line that is no ``Event``. A payload that does not
+    fit its topic's Struct stays plain data, or with ``strict`` raises
+    ``msgspec.ValidationError`` (a subclass of ``DecodeError``): what comes from another
+    machine is refused rather than handed to the actors in a shape they do not expect."""
     event = _event_decoder.decode(line)
-    kind = _payload_type(event.topic)
-    if kind is None or not isinstance(event.payload, dict):
+    kind = payload_type(event.topic)
+    if kind is None:
+        return event
+    if not isinstance(event.payload, dict):
+        if strict:
+            raise msgspec.ValidationError(f"{event.topic}: the payload is not an object")
         return event
     try:
         payload = msgspec.convert(event.payload, kind)
     except msgspec.ValidationError:
+        if strict:
+            raise
         return event
     return msgspec.structs.replace(event, payload=payload)

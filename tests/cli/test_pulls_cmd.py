@@ -72,6 +72,15 @@ def test_event_line_shows_the_set_scalars() -> None:
         "pull.progress event=progress model=m:latest completed=3 suggestions=a,b"
     )
     assert event_line(Event(topic="x", time=0.0, payload=None)).endswith(" x")
+    # Another machine's event says whose it is, last; one of this runtime says nothing.
+    foreign = Event(topic="pull.progress", time=0.0, payload=payload, origin="rt-0a1b2c3d4e5f")
+    assert event_line(foreign).split(" ", 1)[1] == (
+        "pull.progress event=progress model=m:latest completed=3 suggestions=a,b"
+        " origin=rt-0a1b2c3d4e5f"
+    )
+    assert event_line(Event(topic="x", time=0.0, payload=None, origin="rt-1")).endswith(
+        " x origin=rt-1"
+    )
 
 
 async def test_events_stream_every_matching_event(tmp_path: Path) -> None:
