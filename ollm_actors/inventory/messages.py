@@ -15,7 +15,7 @@ from ollm_actors.inventory.types import (
     ModelDetails,
     ModelStatus,
 )
-from ollm_actors.ollama.types import PsResponse, TagsResponse
+from ollm_actors.ollama.types import ListedModel, PsResponse, TagsResponse
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = (
@@ -37,6 +37,8 @@ __all__ = (
     "ProbeAnswered",
     "ProbeDone",
     "PullSeen",
+    "SharedDetails",
+    "SharedList",
     "ShowModel",
 )
 
@@ -83,9 +85,26 @@ class HostsStatus(Request[list[HostStatus]], frozen=True):
 
 FetchKind = Literal["tags", "ps", "show"]
 
+
+class SharedList(msgspec.Struct, frozen=True):
+    """A host's list read from another runtime's shared snapshot (the host was not asked):
+    its ``models``, when that runtime got them (``stamp``, Unix time) and its ``origin``."""
+
+    models: list[ListedModel]
+    stamp: float
+    origin: str
+
+
+class SharedDetails(msgspec.Struct, frozen=True):
+    """A digest's ``/api/show`` facts another runtime (``origin``) learned and shared."""
+
+    details: ModelDetails
+    origin: str
+
+
 #: What a fetch brings back: ``/api/tags``, ``/api/ps``, or ``/api/show`` already reduced to
-#: the facts worth keeping.
-FetchAnswer = TagsResponse | PsResponse | ModelDetails
+#: the facts worth keeping; or, instead of asking the host, what another runtime shared.
+FetchAnswer = TagsResponse | PsResponse | ModelDetails | SharedList | SharedDetails
 
 
 class FetchKey(msgspec.Struct, frozen=True):
