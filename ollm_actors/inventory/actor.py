@@ -27,7 +27,7 @@
   A list due for a fetch is first looked up there (another runtime's fresher snapshot is
   used instead of asking), a show fetch too (facts per digest).
 * **Events heard**: ``pull.*`` (to answer ``pulling`` and to refetch after ``pull.done``) and
-  ``model.deleted`` (to drop the model at once).
+  ``model.deleted`` (to drop the model at once), this runtime's own only (``origin`` None).
 
 The decisions are in :mod:`~ollm_actors.inventory.rules`; this shell holds the state, starts
 the fetches and applies their outcome.
@@ -61,8 +61,6 @@ from ollm_actors.inventory.messages import (
     KnownDetails,
     ListLoaded,
     ListModels,
-    SharedDetails,
-    SharedList,
     ShowModel,
 )
 from ollm_actors.inventory.pending import PendingFetch, after_all, answer_after
@@ -70,6 +68,7 @@ from ollm_actors.inventory.persist import CacheKeeper
 from ollm_actors.inventory.probe import Probes, health_loop
 from ollm_actors.inventory.pull_handlers import PullHandlers
 from ollm_actors.inventory.sharing import Sharing
+from ollm_actors.inventory.snapshots import SharedDetails, SharedList
 from ollm_actors.inventory.types import (
     HostCooldown,
     HostCooldownEnded,
@@ -267,10 +266,11 @@ class InventoryActor(HealthHandlers, PullHandlers, Actor[InventoryMessage]):
 
     def _tags(self, url: str, *, refresh: bool) -> PendingFetch:
         """The list fetch of ``url``, looked up in the shared state first unless the host
-        must be asked: a refresh, a list dirty after a pull here, or a host that failed to
-        answer this runtime (another's snapshot says nothing of the way from here)."""
+        must be asked: a refresh, a list dirty after a pull here, or a host whose list
+        failed here (offline or erring: another runtime's snapshot would hide what this one
+        sees of the host)."""
         state = self._state(url)
-        ask = refresh or state.dirty or state.online is False
+        ask = refresh or state.dirty or state.online is False or "tags" in state.trouble
         return self._fetches.tags(url, None if ask else self._sharing.list_lookup(state))
 
     @handler

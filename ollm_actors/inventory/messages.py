@@ -8,6 +8,7 @@ import msgspec
 
 from ollm_actors.actors import Request
 from ollm_actors.errors import OllmError
+from ollm_actors.inventory.snapshots import SharedDetails, SharedList
 from ollm_actors.inventory.types import (
     HostStatus,
     InventorySnapshot,
@@ -15,7 +16,7 @@ from ollm_actors.inventory.types import (
     ModelDetails,
     ModelStatus,
 )
-from ollm_actors.ollama.types import ListedModel, PsResponse, TagsResponse
+from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.vocab.pull_events import ModelDeleted, PullEvent
 
 __all__ = (
@@ -37,8 +38,6 @@ __all__ = (
     "ProbeAnswered",
     "ProbeDone",
     "PullSeen",
-    "SharedDetails",
-    "SharedList",
     "ShowModel",
 )
 
@@ -84,22 +83,6 @@ class HostsStatus(Request[list[HostStatus]], frozen=True):
 # Reports of the actor's own child tasks and bus callbacks.
 
 FetchKind = Literal["tags", "ps", "show"]
-
-
-class SharedList(msgspec.Struct, frozen=True):
-    """A host's list read from another runtime's shared snapshot (the host was not asked):
-    its ``models``, when that runtime got them (``stamp``, Unix time) and its ``origin``."""
-
-    models: list[ListedModel]
-    stamp: float
-    origin: str
-
-
-class SharedDetails(msgspec.Struct, frozen=True):
-    """A digest's ``/api/show`` facts another runtime (``origin``) learned and shared."""
-
-    details: ModelDetails
-    origin: str
 
 
 #: What a fetch brings back: ``/api/tags``, ``/api/ps``, or ``/api/show`` already reduced to

@@ -22,8 +22,9 @@ from collections.abc import Awaitable, Callable
 from ollm_actors.errors import StateDataError
 from ollm_actors.inventory.fetch import Lookup, StartSoon
 from ollm_actors.inventory.hoststate import HostState
-from ollm_actors.inventory.messages import SharedDetails, SharedList
 from ollm_actors.inventory.snapshots import (
+    SharedDetails,
+    SharedList,
     encode_facts,
     encode_snapshot,
     usable_facts,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import msgspec
 
-from ollm_actors.inventory.messages import SharedDetails, SharedList
 from ollm_actors.inventory.types import ModelDetails
 from ollm_actors.ollama.types import ListedModel
 from ollm_actors.state.interface import Stamped
 
 __all__ = (
     "FactsDocument",
+    "SharedDetails",
+    "SharedList",
     "SnapshotDocument",
     "decode_facts",
     "decode_snapshot",
@@ -41,6 +42,22 @@ class FactsDocument(msgspec.Struct, frozen=True, kw_only=True, tag="ollm.facts.1
     digest: str
     origin: str
     details: ModelDetails
+
+
+class SharedList(msgspec.Struct, frozen=True):
+    """A host's list read from another runtime's shared snapshot (the host was not asked):
+    its ``models``, when that runtime got them (``stamp``, Unix time) and its ``origin``."""
+
+    models: list[ListedModel]
+    stamp: float
+    origin: str
+
+
+class SharedDetails(msgspec.Struct, frozen=True):
+    """A digest's ``/api/show`` facts another runtime (``origin``) learned and shared."""
+
+    details: ModelDetails
+    origin: str
 
 
 _snapshot_decoder = msgspec.msgpack.Decoder(SnapshotDocument)

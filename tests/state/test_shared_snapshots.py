@@ -21,9 +21,10 @@ import anyio.lowlevel
 import msgspec
 import pytest
 
-from ollm_actors.emulator import EmulatorState, RunningEmulator, run_emulator
-from ollm_actors.inventory.messages import SharedList
+from ollm_actors.emulator import EmulatorState, Fault, RunningEmulator, run_emulator
+from ollm_actors.errors import OllmError
 from ollm_actors.inventory.snapshots import (
+    SharedList,
     decode_facts,
     decode_snapshot,
     encode_facts,
@@ -140,6 +141,24 @@ async def test_a_snapshot_older_than_the_ttl_is_ignored(
             assert emu.state.requests[TAGS] == 2
             # What B fetched it shares in turn.
             await shared_by(valkey, namespace, emu.url, b.state.origin)
+
+
+@pytest.mark.anyio
+async def test_a_host_whose_list_failed_here_is_asked_whatever_others_share(
+    tmp_path: Path, valkey: ValkeyServer, namespace: str
+) -> None:
+    with anyio.fail_after(20):
+        async with run_emulator(EmulatorState.default()) as emu, two_runtimes(
+            emu, tmp_path, valkey, namespace
+        ) as (a, b, _):
+            emu.state.inject(Fault(kind="http_500", path="/api/tags", times=1))
+            with pytest.raises(OllmError):
+                await b.models.list_models()
+            await a.models.list_models()
+            await shared_by(valkey, namespace, emu.url, a.state.origin)
+            assert emu.state.requests[TAGS] == 2
+            await b.models.list_models()
+            assert emu.state.requests[TAGS] == 3  # B asked again: its own view of the host
 
 
 def hostile_values(host: str) -> dict[str, bytes]:
