@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.lowlevel
@@ -23,6 +24,7 @@ from ollm_actors.actors import ActorSystem
 from ollm_actors.config.model import Settings
 from ollm_actors.emulator import EmulatorState, Fault
 from ollm_actors.inventory.hoststate import rfc3339
+from ollm_actors.inventory.sharing import Sharing
 from ollm_actors.routing.actor import RouterActor
 from ollm_actors.routing.api import RouterAPI
 from ollm_actors.routing.candidate import Candidate
@@ -36,6 +38,7 @@ from ollm_actors.runtime import open_runtime
 from ollm_actors.state.interface import SharedCooldown
 from ollm_actors.state.local import LocalState
 from ollm_actors.state.valkey import ValkeyState
+from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.database import load_builtin_database
 from tests.fleet.support import emulators, fleet_settings
 from tests.inventory.support import FakeClock
@@ -210,6 +213,54 @@ async def test_the_router_skips_other_runtimes_cooldowns_and_ignores_its_own(
                 del state.elsewhere[a.url]
                 after = await router.select_model("general")
                 assert {c.host for c in after.candidates} == both
+
+
+# -- the inventory's writes -----------------------------------------------------------------
+
+
+class Gated(LocalState):
+    """Local state whose ``put_cooldown`` waits for ``gate``: a slow store, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = anyio.Event()
+        self.calls: list[str] = []
+
+    async def put_cooldown(self, host: str, reason: str, seconds: float) -> None:
+        self.calls.append(f"put {reason}")
+        await self.gate.wait()
+        await super().put_cooldown(host, reason, seconds)
+
+    async def clear_cooldown(self, host: str) -> None:
+        self.calls.append("clear")
+        await super().clear_cooldown(host)
+
+
+@pytest.mark.anyio
+async def test_a_cooldown_cleared_while_its_put_is_slow_stays_cleared() -> None:
+    state, host = Gated(), "http://h:11434"
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+
+            def soon(
+                fn: Callable[..., Coroutine[Any, Any, object]],
+                *args: object,
+                name: str | None = None,
+            ) -> None:
+                tasks.start_soon(fn, *args, name=name)
+
+            sharing = Sharing(state, Clock(anyio.current_time), soon, ttl=30.0)
+            sharing.cooldown_started(host, "first", 30.0)
+            await anyio.wait_all_tasks_blocked()
+            # While that put hangs: ended, started again, ended. Only the last one matters.
+            sharing.cooldown_ended(host)
+            sharing.cooldown_started(host, "second", 30.0)
+            sharing.cooldown_ended(host)
+            await anyio.wait_all_tasks_blocked()
+            assert state.calls == ["put first"]  # nothing overtakes the write in flight
+            state.gate.set()
+    assert state.calls == ["put first", "clear"]
+    assert await state.cooldowns() == {}
 
 
 # -- the pure rule ------------------------------------------------------------------------------
