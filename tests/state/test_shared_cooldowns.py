@@ -134,6 +134,23 @@ async def test_a_cooldown_one_runtime_set_is_skipped_by_another_within_2_s(
                 assert not any(r.startswith("skipped") for r in after.reasons)
 
 
+@pytest.mark.anyio
+async def test_hostile_bytes_under_a_cooldown_key_do_not_stop_routing(
+    tmp_path: Path, valkey: ValkeyServer, namespace: str
+) -> None:
+    import coredis
+
+    async with coredis.Redis.from_url(valkey.url) as client:
+        await client.set(f"{namespace}:cool:http://x:1", b"\xc1 not a cooldown")
+    with anyio.fail_after(20):
+        async with emulators(EmulatorState.default()) as (a,):
+            settings = shared_settings([a.url], tmp_path, valkey, namespace)
+            async with open_runtime(settings) as rt:
+                decision = await rt.router.select_model("general")
+    assert decision.host == a.url
+    assert not any(r.startswith("skipped") for r in decision.reasons)
+
+
 async def _has(server: ValkeyState, host: str) -> bool:
     return host in await server.cooldowns()
 
