@@ -22,8 +22,12 @@
   and a change publishes ``host.online`` / ``host.degraded`` / ``host.offline``. Failures
   also feed the cooldown rule (``routing.cooldown``): ``host.cooldown`` when a host enters
   one, ``host.cooldown_ended`` (and a probe) when it is over.
+* **Shared** with other runtimes (:mod:`~ollm_actors.inventory.sharing`, through the injected
+  state): cooldowns as they start and end, each list a host answered, the facts it learned.
+  A list due for a fetch is first looked up there (another runtime's fresher snapshot is
+  used instead of asking), a show fetch too (facts per digest).
 * **Events heard**: ``pull.*`` (to answer ``pulling`` and to refetch after ``pull.done``) and
-  ``model.deleted`` (to drop the model at once).
+  ``model.deleted`` (to drop the model at once), this runtime's own only (``origin`` None).
 
 The decisions are in :mod:`~ollm_actors.inventory.rules`; this shell holds the state, starts
 the fetches and applies their outcome.
@@ -32,7 +36,6 @@ the fetches and applies their outcome.
 from __future__ import annotations
 
 import functools
-import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -42,38 +45,43 @@ import anyio
 from ollm_actors.actors import Actor, Reply, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
-from ollm_actors.errors import HostUnreachable, OllmError
+from ollm_actors.errors import OllmError
 from ollm_actors.inventory import health, rules
-from ollm_actors.inventory.fetch import Fetches, probe
+from ollm_actors.inventory.fetch import Fetches
 from ollm_actors.inventory.follow import follow_pulls
-from ollm_actors.inventory.hoststate import HostState
+from ollm_actors.inventory.health_handlers import HealthHandlers
+from ollm_actors.inventory.hoststate import HostState, rfc3339
 from ollm_actors.inventory.messages import (
     CacheWriteFailed,
     CacheWriteRecovered,
-    CooldownEnds,
     Fetched,
     GetStatus,
-    HealthTick,
     HostsStatus,
     InventoryMessage,
     KnownDetails,
     ListLoaded,
     ListModels,
-    ProbeAnswered,
-    ProbeDone,
     ShowModel,
 )
 from ollm_actors.inventory.pending import PendingFetch, after_all, answer_after
 from ollm_actors.inventory.persist import CacheKeeper
-from ollm_actors.inventory.probe import Probes, health_loop, wait_for_cooldown
+from ollm_actors.inventory.probe import Probes, health_loop
 from ollm_actors.inventory.pull_handlers import PullHandlers
-from ollm_actors.inventory.types import HostOffline, HostOnline, HostStatus, ModelDetails
+from ollm_actors.inventory.sharing import Sharing
+from ollm_actors.inventory.snapshots import SharedDetails, SharedList
+from ollm_actors.inventory.types import (
+    HostCooldown,
+    HostCooldownEnded,
+    HostOffline,
+    HostOnline,
+    HostStatus,
+    ModelDetails,
+)
 from ollm_actors.inventory.writer import WriteFile, save_file
 from ollm_actors.ollama.pool import HostPool
 from ollm_actors.ollama.types import PsResponse, TagsResponse
 from ollm_actors.state.interface import SharedState
 from ollm_actors.state.local import LocalState
-from ollm_actors.vocab.backoff import backoff_delay
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.names import parse_model_name
@@ -85,7 +93,7 @@ __all__ = ("InventoryActor", "InventoryMessage")
 logger = logging.getLogger("ollm_actors.inventory")
 
 
-class InventoryActor(PullHandlers, Actor[InventoryMessage]):
+class InventoryActor(HealthHandlers, PullHandlers, Actor[InventoryMessage]):
     """Owns, per host: installed models, loaded models, last good fetch, online, stale."""
 
     def __init__(
@@ -139,6 +147,7 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
         self._probes = Probes(self._pool, self._deadline, self.now, self.start_soon, self.ref.tell)
         self._slow = self._settings.providers.ollama.health.slow
         self._cooldown = self._settings.routing.cooldown.rule()
+        self._sharing = Sharing(self._shared, self._clock, self.start_soon, ttl=self._ttl)
         self._pulls: dict[rules.PullKey, PullEvent] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         ref = self.ref
@@ -166,17 +175,6 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
             unsubscribe()
         await self._cache.flush()
 
-    # health -------------------------------------------------------------------------------
-
-    def _start_probe(self, state: HostState) -> None:
-        state.probe = scope = anyio.CancelScope()
-        initial, cap = self._probe_initial, self._probe_max
-        delays = (backoff_delay(n, initial, cap) for n in itertools.count(1))
-        report = functools.partial(self.ref.tell, ProbeAnswered(state.url))
-        version = self._pool.client(state.url).version
-        name = f"inventory:probe:{state.url}"
-        self.start_soon(probe, scope, version, state.url, self._deadline, delays, report, name=name)
-
     # applying outcomes ----------------------------------------------------------------------
 
     @handler
@@ -184,45 +182,43 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
         pending = self._fetches.finished(msg.key)
         state = self._state(msg.key.host)
         value, error = msg.value, msg.error
-        if isinstance(value, TagsResponse):
-            unchanged = rules.cache_file_still_true(
-                state, value.models, wall=self._clock.wall(), ttl=self._ttl
-            )
-            self._announce(
-                rules.apply_list(state, value.models, now=self.now(), wall=self._clock.rfc3339())
-            )
-            if state.probe is not None:
-                state.probe.cancel()
-                state.probe = None
-            if not unchanged:
-                self._persist(state)
+        if isinstance(value, TagsResponse | SharedList):
+            self._listed(state, value)
         elif isinstance(value, PsResponse):
             state.record_loaded(value.models)
             self._announce(health.health_news(state))
+        elif isinstance(value, SharedDetails):
+            state.shown[msg.key.digest] = value.details
+            self._persist(state)
         elif isinstance(value, ModelDetails):
             state.shown[msg.key.digest] = value
             self._persist(state)
+            self._sharing.learned(value)
         elif error is not None:
             self._failed(state, msg.key.kind, error)
         if pending is not None:
             pending.settle(error)
 
-    def _failed(self, state: HostState, kind: str, error: OllmError) -> None:
-        """Apply a failed request of endpoint ``kind``; count it for the cooldown when the
-        host misbehaved (:func:`~ollm_actors.inventory.health.counts_for_cooldown`)."""
-        counts = health.counts_for_cooldown(error, kind, was_offline=state.online is False)
-        self._announce(rules.apply_failure(state, kind, error))
-        if isinstance(error, HostUnreachable) and state.probe is None:
-            self._start_probe(state)
-        if counts:
-            news = health.note_failure(
-                state, self._cooldown, now=self.now(), wall=self._clock.wall(), reason=error.message
-            )
-            self._announce(news)
-            if news:
-                wait = wait_for_cooldown
-                sleep, duration = self._health_sleep, self._cooldown.duration
-                self.start_soon(wait, state.url, duration, sleep, self.ref.tell, name="cooldown")
+    def _listed(self, state: HostState, value: TagsResponse | SharedList) -> None:
+        """Apply a good list: the host's answer (then shared), or another runtime's shared
+        snapshot, which counts as fetched when that runtime fetched it (its TTL runs from
+        there, so lists passed on between runtimes never outlive ``inventory.ttl``)."""
+        models, wall = value.models, self._clock.wall()
+        unchanged = rules.cache_file_still_true(state, models, wall=wall, ttl=self._ttl)
+        if isinstance(value, SharedList):
+            now, stamp = self.now() - max(0.0, wall - value.stamp), rfc3339(value.stamp)
+        else:
+            now, stamp = self.now(), self._clock.rfc3339()
+        self._announce(rules.apply_list(state, models, now=now, wall=stamp))
+        if isinstance(value, SharedList):
+            state.snapshot_stamp = value.stamp
+        else:
+            self._sharing.listed(state, models)
+        if state.probe is not None:
+            state.probe.cancel()
+            state.probe = None
+        if not unchanged:
+            self._persist(state)
 
     def _announce(self, news: Iterable[tuple[str, object]]) -> None:
         for topic, payload in news:
@@ -230,6 +226,12 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
                 logger.info("Ollama host %s is offline: %s", payload.host, payload.reason)
             elif isinstance(payload, HostOnline):
                 logger.info("Ollama host %s is back online", payload.host)
+            elif isinstance(payload, HostCooldown):
+                self._sharing.cooldown_started(
+                    payload.host, payload.reason, self._cooldown.duration
+                )
+            elif isinstance(payload, HostCooldownEnded):
+                self._sharing.cooldown_ended(payload.host)
             self._bus.publish(topic, payload)
 
     def _persist(self, state: HostState) -> None:
@@ -260,7 +262,16 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
         due = rules.lists_to_wait_for(
             targets, in_flight=in_flight, now=self.now(), ttl=self._ttl, refresh=refresh
         )
-        return [self._fetches.tags(url) for url in due]
+        return [self._tags(url, refresh=refresh) for url in due]
+
+    def _tags(self, url: str, *, refresh: bool) -> PendingFetch:
+        """The list fetch of ``url``, looked up in the shared state first unless the host
+        must be asked: a refresh, a list dirty after a pull here, or a host whose list
+        failed here (offline or erring: another runtime's snapshot would hide what this one
+        sees of the host)."""
+        state = self._state(url)
+        ask = refresh or state.dirty or state.online is False or "tags" in state.trouble
+        return self._fetches.tags(url, None if ask else self._sharing.list_lookup(state))
 
     @handler
     async def _list(self, msg: ListModels) -> None:
@@ -336,7 +347,10 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
         self.defer(msg).send([d for state in states for d in state.shown.values()])
 
     def _answer_when_shown(self, reply: Reply[ModelDetails], plan: rules.ShowFetch) -> None:
-        pending = self._fetches.show(plan.state.url, plan.name, plan.digest)
+        url, name, digest = plan.state.url, plan.name, plan.digest
+        pending = self._fetches.show(
+            url, name, digest, self._sharing.facts_lookup(url, name, digest)
+        )
 
         def details() -> ModelDetails:
             if pending.error is not None:
@@ -344,43 +358,6 @@ class InventoryActor(PullHandlers, Actor[InventoryMessage]):
             return plan.state.shown[plan.digest]
 
         answer_after([pending], reply, details)
-
-    # reports --------------------------------------------------------------------------------
-
-    @handler
-    async def _probe_answered(self, msg: ProbeAnswered) -> None:
-        state = self._state(msg.host)
-        state.probe = None
-        if state.online is False:
-            self._fetches.tags(state.url)
-
-    @handler
-    async def _probe_done(self, msg: ProbeDone) -> None:
-        pending = self._probes.finished(msg.host)
-        state = self._hosts[msg.host]
-        state.probed_at = self.now()
-        self._announce(health.cooldown_over(state, state.probed_at))
-        if msg.error is not None:
-            self._failed(state, "version", msg.error)
-        elif health.apply_probe(state, msg.version, msg.seconds, now=self.now(), slow=self._slow):
-            self._fetches.tags(state.url)
-        else:
-            self._announce(health.health_news(state))
-        if pending is not None:
-            pending.settle()
-
-    @handler
-    async def _health_tick(self, msg: HealthTick) -> None:
-        for url in self._hosts:
-            self._probes.probe(url)
-
-    @handler
-    async def _cooldown_ends(self, msg: CooldownEnds) -> None:
-        state = self._hosts[msg.host]
-        news = health.cooldown_over(state, self.now())
-        self._announce(news)
-        if news:
-            self._probes.probe(state.url)
 
     @handler
     async def _write_failed(self, msg: CacheWriteFailed) -> None:

@@ -19,12 +19,16 @@ from ollm_actors.inventory.pending import PendingFetch
 from ollm_actors.inventory.types import ModelDetails
 from ollm_actors.ollama.pool import HostPool
 
-__all__ = ("Fetches", "StartSoon", "fetch", "probe", "within_deadline")
+__all__ = ("Fetches", "Lookup", "StartSoon", "fetch", "probe", "within_deadline")
 
 T = TypeVar("T")
 PosArgs = TypeVarTuple("PosArgs")
 
 Report = Callable[[Fetched], Awaitable[None]]
+
+#: Asked before a host is: what another runtime shared instead (None: ask the host). Never
+#: raises; bounded by the shared state's own deadlines, not by the host's.
+Lookup = Callable[[], Awaitable[FetchAnswer | None]]
 
 
 class StartSoon(Protocol):
@@ -53,13 +57,25 @@ async def within_deadline(call: Callable[[], Awaitable[T]], host: str, deadline:
 
 
 async def fetch(
-    key: FetchKey, call: Callable[[], Awaitable[FetchAnswer]], deadline: float, report: Report
+    key: FetchKey,
+    call: Callable[[], Awaitable[FetchAnswer]],
+    deadline: float,
+    report: Report,
+    first: Lookup | None = None,
 ) -> None:
-    """Run ``call`` :func:`within_deadline` of ``key.host`` and ``report`` the outcome.
+    """Run ``call`` :func:`within_deadline` of ``key.host`` and ``report`` the outcome;
+    with ``first``, report what it finds instead when it finds something (the host is not
+    asked). The lookup is outside the host's deadline: a slow shared store must never make a
+    host look unreachable.
 
     Every ``OllmError`` becomes a :class:`Fetched` with ``error`` set; only cancellation, or
     a bug in ``call``, ends it otherwise.
     """
+    if first is not None:
+        found = await first()
+        if found is not None:
+            await report(Fetched(key, value=found))
+            return
     try:
         value = await within_deadline(call, key.host, deadline)
     except OllmError as exc:
@@ -98,17 +114,20 @@ class Fetches:
         """
         return self._pending.pop(key, None)
 
-    def tags(self, url: str) -> PendingFetch:
-        """``/api/tags`` of ``url``."""
-        return self._join(FetchKey("tags", url), self._pool.client(url).list_models)
+    def tags(self, url: str, first: Lookup | None = None) -> PendingFetch:
+        """``/api/tags`` of ``url`` (unless ``first`` finds the list shared: see
+        :func:`fetch`)."""
+        return self._join(FetchKey("tags", url), self._pool.client(url).list_models, first)
 
     def ps(self, url: str) -> PendingFetch:
         """``/api/ps`` of ``url``."""
         return self._join(FetchKey("ps", url), self._pool.client(url).ps)
 
-    def show(self, url: str, name: str, digest: str) -> PendingFetch:
+    def show(
+        self, url: str, name: str, digest: str, first: Lookup | None = None
+    ) -> PendingFetch:
         """``/api/show`` of ``name`` on ``url``, reduced to :class:`ModelDetails`; one per
-        digest, so names sharing a digest share the request."""
+        digest, so names sharing a digest share the request (``first``: see :func:`fetch`)."""
         client = self._pool.client(url)
 
         async def details() -> ModelDetails:
@@ -117,14 +136,19 @@ class Fetches:
             show = await client.show(name)
             return details_from_show(show, name=name, host=url, digest=digest)
 
-        return self._join(FetchKey("show", url, digest), details)
+        return self._join(FetchKey("show", url, digest), details, first)
 
-    def _join(self, key: FetchKey, call: Callable[[], Awaitable[FetchAnswer]]) -> PendingFetch:
+    def _join(
+        self,
+        key: FetchKey,
+        call: Callable[[], Awaitable[FetchAnswer]],
+        first: Lookup | None = None,
+    ) -> PendingFetch:
         pending = self._pending.get(key)
         if pending is None:
             pending = self._pending[key] = PendingFetch()
             name = f"inventory:{key.kind}:{key.host}"
-            self._start_soon(fetch, key, call, self._deadline, self._report, name=name)
+            self._start_soon(fetch, key, call, self._deadline, self._report, first, name=name)
         return pending
 
 

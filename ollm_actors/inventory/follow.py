@@ -25,6 +25,10 @@ def follow_pulls(
     """Tell ``ref`` a :class:`PullSeen` for every ``pull.*`` event and a :class:`ModelGone`
     for every ``model.deleted`` on ``bus``; returns the calls that stop listening.
 
+    Only this runtime's own events count (``origin`` None): another runtime's pulls and
+    deletions, forwarded onto the bus, happen on its hosts' lists as it sees them, and this
+    inventory learns of them from the hosts (or their shared snapshots) in its own time.
+
     When the inbox is full, ``pull.progress`` is dropped (the next one supersedes it); every
     other event is told from a child task (``start_soon``, the actor's) that waits for room,
     so state events always arrive.
@@ -41,11 +45,11 @@ def follow_pulls(
             return  # the actor is stopping
 
     def on_pull(event: Event) -> None:
-        if isinstance(event.payload, PullEvent):
+        if event.origin is None and isinstance(event.payload, PullEvent):
             tell(PullSeen(event.topic, event.payload), event.topic == "pull.progress")
 
     def on_deleted(event: Event) -> None:
-        if isinstance(event.payload, ModelDeleted):
+        if event.origin is None and isinstance(event.payload, ModelDeleted):
             tell(ModelGone(event.payload), False)
 
     return [bus.on("pull.*", on_pull), bus.on("model.deleted", on_deleted)]

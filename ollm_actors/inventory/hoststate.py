@@ -19,7 +19,7 @@ from ollm_actors.inventory.types import (
     ModelDetails,
     ModelInfo,
 )
-from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse
+from ollm_actors.ollama.types import ListedModel, RunningModel, ShowResponse, parse_time
 from ollm_actors.vocab.cooldown import CooldownState, in_cooldown
 from ollm_actors.vocab.ggml_sizes import summarise_tensors
 from ollm_actors.vocab.names import model_key
@@ -155,6 +155,8 @@ class HostState:
         self.fetched_wall: str | None = None
         #: ``fetched_at`` of the document last written to (or loaded from) the cache file
         self.saved_wall: str | None = None
+        #: when the list held was fetched, by this runtime or one that shared it (Unix time)
+        self.snapshot_stamp: float | None = None
         self.error: OllmError | None = None
         self.probe: Cancellable | None = None
         self.trouble: dict[str, str] = {}
@@ -298,6 +300,8 @@ class HostState:
         self.shown = dict(document.shown)
         self.fetched_wall = document.fetched_at
         self.saved_wall = document.fetched_at
+        fetched = parse_time(document.fetched_at)
+        self.snapshot_stamp = None if fetched is None else fetched.timestamp()
 
     def document(self) -> HostCacheFile:
         """The host's cache document (what :meth:`load` takes back)."""

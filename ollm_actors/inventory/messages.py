@@ -8,6 +8,7 @@ import msgspec
 
 from ollm_actors.actors import Request
 from ollm_actors.errors import OllmError
+from ollm_actors.inventory.snapshots import SharedDetails, SharedList
 from ollm_actors.inventory.types import (
     HostStatus,
     InventorySnapshot,
@@ -83,9 +84,10 @@ class HostsStatus(Request[list[HostStatus]], frozen=True):
 
 FetchKind = Literal["tags", "ps", "show"]
 
+
 #: What a fetch brings back: ``/api/tags``, ``/api/ps``, or ``/api/show`` already reduced to
-#: the facts worth keeping.
-FetchAnswer = TagsResponse | PsResponse | ModelDetails
+#: the facts worth keeping; or, instead of asking the host, what another runtime shared.
+FetchAnswer = TagsResponse | PsResponse | ModelDetails | SharedList | SharedDetails
 
 
 class FetchKey(msgspec.Struct, frozen=True):

@@ -7,6 +7,12 @@ each resolved through the limits actor; the models of a host in cooldown are lef
 every decision's reasons name it. Selection itself is the pure
 :func:`~ollm_actors.routing.select.select_model`.
 
+Shared cooldowns. Before every selection the router reads the cooldowns other runtimes
+share (:meth:`~ollm_actors.state.interface.SharedState.cooldowns`, answered from a cache at
+most ``state.staleness`` old): a host another runtime put in cooldown is skipped like one of
+its own (:mod:`~ollm_actors.routing.shared_cooldowns`), and the cached decisions are dropped
+whenever that set changes, so none hides a new shared cooldown longer than the staleness.
+
 Caching. The candidate list is kept for ``inventory.ttl`` seconds (then the inventory is asked
 again; it decides itself whether to refetch from the hosts). Decisions are kept per
 ``(profile, prompt_tokens, require)`` as long as the candidate list they were made from. Both
@@ -31,10 +37,12 @@ rejects a spill. Its placements are kept in the router's ``ScoreMemo``.
 
 from __future__ import annotations
 
+import logging
+
 from ollm_actors.actors import Actor, Event, InboxFull, handler
 from ollm_actors.actors.bus import EventBus
 from ollm_actors.config.model import Settings
-from ollm_actors.errors import HostUnreachable, OllmError, UnknownProfile
+from ollm_actors.errors import HostUnreachable, OllmError, StateDataError, UnknownProfile
 from ollm_actors.inventory.api import InventoryAPI
 from ollm_actors.limits.api import LimitsAPI
 from ollm_actors.routing.candidate import Candidate
@@ -54,7 +62,8 @@ from ollm_actors.routing.messages import (
     SuitedProfiles,
 )
 from ollm_actors.routing.select import ScoreMemo, normalise_capabilities, select_model
-from ollm_actors.state.interface import SharedState
+from ollm_actors.routing.shared_cooldowns import foreign_cooldowns, shared_skips, without_hosts
+from ollm_actors.state.interface import SharedCooldown, SharedState
 from ollm_actors.state.local import LocalState
 from ollm_actors.vocab.database import DatabaseSource
 from ollm_actors.vocab.fit import suited_profiles
@@ -62,6 +71,8 @@ from ollm_actors.vocab.names import model_key, parse_model_name
 from ollm_actors.vocab.suggest import close_matches
 
 __all__ = ("INVALIDATING_TOPICS", "RouterActor")
+
+logger = logging.getLogger("ollm_actors.routing")
 
 #: bus topics after which cached decisions may be wrong
 INVALIDATING_TOPICS = (
@@ -118,7 +129,14 @@ class RouterActor(Actor[RouterMessage]):
         # Hosts of known GPU memory (providers.ollama.hosts[].vram) and how free is counted.
         self._capacities = settings.capacities()
         self._evict = settings.routing.memory.evict
-        # A tuple: the selection's memo keeps its split into pools while it is the same one.
+        # What the inventory lists (less the hosts in this runtime's own cooldowns), the
+        # hosts it knows and why it skips some; then, less the hosts in other runtimes'
+        # cooldowns (as last read), the candidates. Tuples: the selection's memo keeps its
+        # split into pools while it is the same one.
+        self._listed: tuple[Candidate, ...] | None = None
+        self._hosts: frozenset[str] = frozenset()
+        self._own_skips: dict[str, str] = {}
+        self._cooling: dict[str, SharedCooldown] = {}
         self._candidates: tuple[Candidate, ...] | None = None
         self._skipped: dict[str, str] = {}
         self._fetched_at = 0.0
@@ -150,25 +168,44 @@ class RouterActor(Actor[RouterMessage]):
             return  # the actor is stopping: there is no cache left to drop
 
     def _drop(self) -> None:
+        self._listed = None
         self._candidates = None
         self._decisions.clear()
         self._dirty = False
 
     async def _current(self) -> tuple[Candidate, ...]:
-        """The candidate list, rebuilt when dropped or older than ``inventory.ttl``.
+        """The candidate list, rebuilt when dropped or older than ``inventory.ttl``, and
+        without the hosts other runtimes put in cooldown (read now: see the module).
 
         Raises ``HostUnreachable`` when no host has any data (online or cached).
         """
         if self._dirty or (
-            self._candidates is not None and self.now() - self._fetched_at >= self._ttl
+            self._listed is not None and self.now() - self._fetched_at >= self._ttl
         ):
             self._drop()
-        if self._candidates is None:
+        if self._listed is None:
             started = self.now()
-            self._candidates = tuple(await self._fetch())
+            self._listed = tuple(await self._fetch())
             self._fetched_at = started
             self._refreshes += 1
+        cooling = await self._foreign_cooldowns()
+        if self._candidates is None or cooling != self._cooling:
+            # A decision made without (or with) a shared cooldown is wrong once it changed.
+            self._decisions.clear()
+            self._cooling = cooling
+            shared = shared_skips(cooling, self._hosts, self._own_skips)
+            self._skipped = {**self._own_skips, **shared}
+            self._candidates = without_hosts(self._listed, shared.keys())
         return self._candidates
+
+    async def _foreign_cooldowns(self) -> dict[str, SharedCooldown]:
+        """Other runtimes' cooldowns; none when the shared state holds hostile data."""
+        try:
+            cooling = await self._shared.cooldowns()
+        except StateDataError as exc:
+            logger.debug("shared cooldowns ignored: %s", exc)
+            return {}
+        return foreign_cooldowns(cooling, self._shared.origin)
 
     async def _fetch(self) -> list[Candidate]:
         snapshot = await self._inventory.snapshot()
@@ -177,7 +214,8 @@ class RouterActor(Actor[RouterMessage]):
         except HostUnreachable:
             loaded = []
         resolved = await self._limits.lookup_installed(snapshot.models)
-        self._skipped = skipped_hosts(snapshot)
+        self._own_skips = skipped_hosts(snapshot)
+        self._hosts = frozenset(status.url for status in snapshot.hosts)
         return build_candidates(
             snapshot, resolved, loaded, capacities=self._capacities, evict=self._evict
         )

@@ -8,6 +8,7 @@ import anyio
 import msgspec
 import pytest
 
+from ollm_actors.actors import Event
 from ollm_actors.emulator import EmulatorState, run_emulator
 from ollm_actors.errors import HostUnreachable, ModelNotFound
 from ollm_actors.inventory.cache import CacheProblem, cache_path_for
@@ -281,6 +282,41 @@ async def test_status_pulling_done_and_deleted(tmp_path: Path) -> None:
         "added": (),
         "removed": ("phi3:mini",),
     }
+
+
+async def test_another_runtimes_pull_events_are_not_followed(tmp_path: Path) -> None:
+    """Events forwarded from another runtime (``origin`` set) say nothing of this runtime's
+    pulls: no ``pulling`` status, no refetch after its ``pull.done``, no dropped model after
+    its ``model.deleted``. This runtime's own ``pull.done`` still refetches."""
+    state = EmulatorState.default()
+    async with run_emulator(state) as emu:
+        settings = settings_for([emu.url], tmp_path, cache=tmp_path / "c")
+        with anyio.fail_after(10):
+            async with inventory(settings) as (ctx, api, _):
+                await api.list_models()
+
+                def forward(topic: str, payload: object) -> None:
+                    ctx.events.forward(
+                        Event(topic=topic, time=0.0, payload=payload, origin="rt-elsewhere")
+                    )
+
+                progress = PullEvent(
+                    event="progress", model="qwen2.5:7b", host=emu.url, completed=1, total=4
+                )
+                forward("pull.progress", progress)
+                assert (await api.get_model_status("qwen2.5:7b")).status == "absent"
+                state.install("qwen2.5:7b")
+                forward("pull.done", PullEvent(event="done", model="qwen2.5:7b", host=emu.url))
+                forward("model.deleted", ModelDeleted(model="phi3:mini", host=emu.url))
+                names = {m.name for m in await api.list_models()}
+                assert "qwen2.5:7b" not in names and "phi3:mini" in names
+                assert state.requests["GET /api/tags"] == 1
+
+                ctx.events.publish(
+                    "pull.done", PullEvent(event="done", model="qwen2.5:7b", host=emu.url)
+                )
+                assert "qwen2.5:7b" in {m.name for m in await api.list_models()}
+                assert state.requests["GET /api/tags"] == 2
 
 
 async def test_show_model_is_fetched_once_per_digest(tmp_path: Path) -> None:
