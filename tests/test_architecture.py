@@ -42,7 +42,9 @@ LAYERS: tuple[str, ...] = (
 EMULATOR = "emulator"
 #: each actor's pure rules (no anyio, httpx or pyee), beside its protocol and its actor
 ACTOR_RULES: dict[str, tuple[str, ...]] = {
-    "inventory": ("cache", "health", "hoststate", "pending", "rules", "store", "types"),
+    "inventory": (
+        "cache", "health", "hoststate", "pending", "rules", "snapshots", "store", "types",
+    ),
     "limits": ("budget", "resolve", "tokens"),
     "downloads": ("progress", "result"),
     "routing": (
@@ -58,6 +60,7 @@ ACTOR_RULES: dict[str, tuple[str, ...]] = {
         "scoring",
         "search",
         "select",
+        "shared_cooldowns",
     ),
 }
 ACTOR_PACKAGES = tuple(ACTOR_RULES)

@@ -15,6 +15,7 @@ This is the only module importing ``coredis``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
@@ -42,6 +43,8 @@ from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.hosts import redact_url
 
 __all__ = ("ValkeyState",)
+
+logger = logging.getLogger("ollm_actors.state")
 
 T = TypeVar("T")
 
@@ -162,6 +165,21 @@ class ValkeyState:
             if value == -1:
                 raise StateDataError(self._shown, key, f"longer than {self._max_bytes} bytes")
             values.append(value)
+        return values
+
+    async def _read_each(self, keys: list[str]) -> list[bytes | StateDataError | None]:
+        """:meth:`_read` of many keys, each hostile one its own error (the rest still read)."""
+        answer = await self._client.eval(BOUNDED_GET, keys, [self._max_bytes]) if keys else []
+        values: list[bytes | StateDataError | None] = []
+        for key, value in zip(keys, answer, strict=True):
+            if value == -2:
+                values.append(StateDataError(self._shown, key, "not a string value"))
+            elif value == -1:
+                values.append(
+                    StateDataError(self._shown, key, f"longer than {self._max_bytes} bytes")
+                )
+            else:
+                values.append(value)
         return values
 
     def _decode(self, key: str, raw: bytes, kind: type[T]) -> T:
@@ -323,12 +341,24 @@ class ValkeyState:
             return {h: c for h, c in self._cool_cache[1].items() if c.until > wall}
 
         async def remote() -> dict[str, SharedCooldown]:
-            keys = [key async for key in self._client.scan_iter(match=self._key("cool", "*"))]
+            # One hostile entry is that entry's problem: the others still count, and the
+            # answer is cached as usual (else every route would scan again).
+            keys = [
+                key.decode("utf-8", "replace")
+                async for key in self._client.scan_iter(match=self._key("cool", "*"))
+            ]
             found: dict[str, SharedCooldown] = {}
-            for key, raw in zip(keys, await self._read(keys) if keys else [], strict=True):
-                if raw is not None:
-                    cooldown = self._decode(key.decode(), raw, SharedCooldown)
-                    found[cooldown.host] = cooldown
+            for key, raw in zip(keys, await self._read_each(keys), strict=True):
+                if raw is None:
+                    continue
+                try:
+                    if isinstance(raw, StateDataError):
+                        raise raw
+                    cooldown = self._decode(key, raw, SharedCooldown)
+                except StateDataError as bad:
+                    logger.debug("%s", bad)
+                    continue
+                found[cooldown.host] = cooldown
             self._cool_cache = (now, found)
             return dict(found)
 

@@ -107,8 +107,13 @@ async def test_two_machines_pulling_one_model_send_one_pull_and_both_finish(
             leader, follower = await leader_and_follower(a, b)
             assert a.state.origin in follower.last.status  # type: ignore[union-attr]
             emulator.state.pull_hold.set()  # type: ignore[union-attr]
+            relayed = [e async for e in follower.progress()]
             done_a, done_b = await leader.wait(), await follower.wait()
     assert emulator.state.requests[PULLS] == 1
+    # The holder's progress, from the shared events, as the follower's own pull's events.
+    moving = [e for e in relayed if e.event == "progress" and e.completed > 0]
+    assert moving and all(e.pull_id == follower.pull_id for e in relayed)
+    assert relayed[-1].event == "done"
     assert done_a.model == done_b.model == MODEL
     assert done_b.total == done_a.total > 0  # the follower's figures are the holder's
 

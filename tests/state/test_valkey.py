@@ -153,3 +153,14 @@ async def test_a_stopped_server_degrades_then_recovers_with_write_back(
             again = await other.get_snapshot("http://h:1")
             assert again is not None and again.value == b"during"
             assert await other.get_facts("sha256:ab") == b"{}"
+
+
+async def test_one_hostile_cooldown_entry_leaves_the_others_counted(
+    valkey: ValkeyServer, namespace: str
+) -> None:
+    async with opened(valkey.url, namespace, staleness=0.0) as a:
+        await a.put_cooldown("http://h:1", "3 failures", 30.0)
+        await a._client.set(f"{namespace}:cool:http://h:2", b"\xc1garbage")
+        await a._client.rpush(f"{namespace}:cool:http://h:3", [b"a list"])
+        assert list(await a.cooldowns()) == ["http://h:1"]
+        assert a.health == "ok"
