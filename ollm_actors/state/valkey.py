@@ -10,21 +10,21 @@ capped backoff, not on every call. When it answers again the writes made meanwhi
 written back. Reads fetch through one Lua script that checks the type and the length before
 the value leaves the server, so a hostile value is never transferred, let alone decoded.
 
-This is the only module importing ``coredis``.
+This module and its stream module (:mod:`ollm_actors.state.stream`) are the only ones
+importing ``coredis``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any, TypeVar
 
 import anyio
 import coredis
 import coredis.exceptions
 import coredis.retry
-import coredis.tokens
 import msgspec
 
 from ollm_actors.errors import StateDataError
@@ -39,6 +39,7 @@ from ollm_actors.state.interface import (
 )
 from ollm_actors.state.local import LocalState, new_origin
 from ollm_actors.state.scripts import ACQUIRE, BOUNDED_GET, CANCEL, RELEASE, RENEW, ms
+from ollm_actors.state.stream import BLOCK_MS, EventStream
 from ollm_actors.vocab.clock import Clock
 from ollm_actors.vocab.hosts import redact_url
 
@@ -48,8 +49,6 @@ logger = logging.getLogger("ollm_actors.state")
 
 T = TypeVar("T")
 
-# How long one XREAD blocks before it is asked again (bounded like every call).
-_BLOCK_MS = 1000
 _UNREACHABLE = (TimeoutError, OSError, coredis.exceptions.ConnectionError)
 
 class ValkeyState:
@@ -102,11 +101,15 @@ class ValkeyState:
         client = coredis.Redis.from_url(
             self._url,
             connect_timeout=self._connect_timeout,
-            stream_timeout=max(self._call_timeout, _BLOCK_MS / 1000 + self._call_timeout),
+            stream_timeout=max(self._call_timeout, BLOCK_MS / 1000 + self._call_timeout),
             retry_policy=coredis.retry.NoRetryPolicy(),
             verify_version=False,
         )
         self._client = await self._stack.enter_async_context(client)
+        self._stream = EventStream(
+            self._client, self._guard, shown=self._shown, stream=f"{self._ns}:events",
+            origin=self._origin, length=self._stream_length,
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -364,63 +367,14 @@ class ValkeyState:
 
         return await self._call(remote, self._local.cooldowns)
 
-    # -- events ----------------------------------------------------------------------------
+    # -- events (the stream module) ------------------------------------------------------
 
     async def publish(self, topic: str, data: bytes) -> None:
-        async def remote() -> None:
-            await self._client.xadd(
-                self._key("events", "")[:-1],
-                {"topic": topic, "origin": self._origin, "data": data},
-                trim_strategy=coredis.tokens.PureToken.MAXLEN,
-                threshold=self._stream_length,
-                trim_operator=coredis.tokens.PureToken.APPROXIMATELY,
-            )
+        await self._stream.publish(topic, data)
 
-        await self._call(remote, _nothing)
-
-    @asynccontextmanager
-    async def foreign_events(self) -> AsyncIterator[AsyncIterator[RemoteEvent]]:
-        stream = f"{self._ns}:events"
-
-        async def last_id() -> bytes:
-            newest = await self._client.xrevrange(stream, count=1)
-            return newest[0].identifier if newest else b"0-0"
-
-        start = await self._call(last_id, _zero_id)
-        events = self._events(stream, start)
-        try:
-            yield events
-        finally:
-            await events.aclose()
-
-    async def _events(self, stream: str, after: bytes) -> AsyncGenerator[RemoteEvent, None]:
-        while True:
-            await self._guard.next_probe()
-            answer = await self._call(
-                lambda since=after: self._client.xread(  # type: ignore[misc]
-                    {stream: since}, count=100, block=_BLOCK_MS
-                ),
-                _nothing,
-                extra=_BLOCK_MS / 1000,
-            )
-            if answer is None:
-                continue
-            for entry in answer.get(stream.encode(), ()):
-                after = entry.identifier
-                fields = entry.field_values
-                origin = fields.get(b"origin", b"").decode("utf-8", "replace")
-                if origin == self._origin:
-                    continue
-                yield RemoteEvent(
-                    topic=fields.get(b"topic", b"").decode("utf-8", "replace"),
-                    data=fields.get(b"data", b""),
-                    origin=origin,
-                )
+    def foreign_events(self) -> AbstractAsyncContextManager[AsyncIterator[RemoteEvent]]:
+        return self._stream.foreign_events()
 
 
 async def _nothing() -> None:
     return None
-
-
-async def _zero_id() -> bytes:
-    return b"0-0"

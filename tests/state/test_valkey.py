@@ -164,3 +164,16 @@ async def test_one_hostile_cooldown_entry_leaves_the_others_counted(
         await a._client.rpush(f"{namespace}:cool:http://h:3", [b"a list"])
         assert list(await a.cooldowns()) == ["http://h:1"]
         assert a.health == "ok"
+
+
+async def test_a_foreign_value_where_the_stream_should_be_is_a_typed_error(
+    valkey: ValkeyServer, namespace: str
+) -> None:
+    async with opened(valkey.url, namespace) as a:
+        await a._client.set(f"{namespace}:events", b"not a stream")
+        with pytest.raises(StateDataError, match="not a stream"):
+            await a.publish("pull.done", b"{}")
+        with pytest.raises(StateDataError, match="not a stream"):
+            async with a.foreign_events():
+                pass
+        assert a.health == "ok"
