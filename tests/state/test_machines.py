@@ -127,3 +127,40 @@ async def test_a_closed_port_for_the_state_and_ollm_list_still_answers(
     assert "phi3:mini" in run.out
     assert "s3cret" not in run.err + run.out
     assert "Traceback" not in run.err
+    (warning,) = [line for line in run.err.splitlines() if "shared state" in line]
+    assert warning.startswith("warning:") and "redis://***@127.0.0.1:" in warning, run.err
+
+
+async def test_a_cooldown_set_by_one_process_is_skipped_by_anothers_route(
+    tmp_path: Path, valkey: ValkeyServer
+) -> None:
+    from ollm_actors.emulator import Fault
+    from ollm_actors.runtime import open_runtime
+    from tests.fleet.support import emulators
+    from tests.inventory.support import FakeClock
+    from tests.state.test_shared_cooldowns import _has, observer, shared_settings, until
+
+    namespace = f"t{secrets.token_hex(6)}"
+    first, second = EmulatorState.default(), EmulatorState.default()
+    clock = FakeClock()
+    async with emulators(first, second) as (a, b):
+        settings = shared_settings([a.url, b.url], tmp_path / "a", valkey, namespace)
+        async with open_runtime(settings, clock=clock) as rt:
+            # This process sees host a fail twice within its window: a cooldown.
+            first.inject(Fault(kind="http_500", path="/api/version", times=2))
+            await rt.hosts.probe()
+            clock.advance(5)
+            (one, _) = await rt.hosts.probe()
+            assert one.cooldown_until is not None
+            async with observer(valkey, namespace) as server:
+                await until(lambda: _has(server, a.url))  # its write reached the server
+            other = machine(tmp_path, "b", valkey, namespace)
+            with anyio.fail_after(15):  # a hang guard; a fresh process reads the store at once
+                run = await other.run(
+                    "route", "general", "--json", "--host", a.url, "--host", b.url
+                )
+    assert run.code == 0, run.err
+    decision = json.loads(run.out)
+    assert decision["host"] == b.url
+    (skipped,) = [r for r in decision["reasons"] if r.startswith(f"skipped {a.url}")]
+    assert "in shared cooldown until" in skipped and f"set by {rt.state.origin}" in skipped
