@@ -52,6 +52,8 @@ logger = logging.getLogger("ollm_actors.state")
 LOCAL_TOPICS = ("bus", "state")
 #: events waiting for the store at most (beyond, the oldest state event is dropped)
 OUTBOX_BOUND = 4096
+#: events published in one round trip at most, and how long the first waits for company
+_BATCH, _LINGER = 512, 0.01
 #: the largest event accepted from another machine (and sent to them), in bytes
 MAX_EVENT_BYTES = 256 * 1024
 # How often a degraded store's health is looked at without a state.* event on the bus.
@@ -185,6 +187,48 @@ class Bridge:
                     with anyio.move_on_after(_HEALTH_RECHECK):
                         await self._health.wait()
                 continue
+            # A short wait gathers what a busy runtime publishes meanwhile into the same
+            # round trip (its cost is per call, not per event); nobody waits on it.
+            self._in_flight = True  # taken from the outbox: a flush waits for it
+            try:
+                await anyio.sleep(_LINGER)
+            finally:
+                self._in_flight = False
+            batch = self._encoded([event, *self._more(outbox)])
+            if not batch:
+                continue
+            self._in_flight = True
+            try:
+                await state.publish_many([(e.topic, data) for e, data in batch])
+            except Exception:
+                # Not a store that is down (that degrades, it does not raise) but one that
+                # refuses a write, e.g. a foreign value where the stream should be: each
+                # event alone, so only those refused are skipped.
+                await self._one_by_one(batch)
+                continue
+            finally:
+                self._in_flight = False
+            if self._degraded():
+                for e, _ in reversed(batch):
+                    self._put_back(e)  # maybe published after all: at least once
+            else:
+                self._published += len(batch)
+
+    @staticmethod
+    def _more(outbox: Outbox) -> list[Event]:
+        """Whatever else waits, up to a batch: one round trip carries them all, so a busy
+        runtime pays for its events per batch, not per event."""
+        more: list[Event] = []
+        while len(more) < _BATCH - 1:
+            event = outbox.take()
+            if event is None:
+                break
+            more.append(event)
+        return more
+
+    def _encoded(self, events: list[Event]) -> list[tuple[Event, bytes]]:
+        batch: list[tuple[Event, bytes]] = []
+        for event in events:
             try:
                 data = self._encoder.encode(event)
             except (TypeError, ValueError, OverflowError, RecursionError) as exc:
@@ -193,19 +237,16 @@ class Bridge:
             if len(data) > self._max_bytes:
                 self._skip(event.topic, f"{len(data)} bytes, more than {self._max_bytes}")
                 continue
-            self._in_flight = True
+            batch.append((event, data))
+        return batch
+
+    async def _one_by_one(self, batch: list[tuple[Event, bytes]]) -> None:
+        for event, data in batch:
             try:
-                await state.publish(event.topic, data)
+                await self._state.publish(event.topic, data)
             except Exception as exc:
-                # Not a store that is down (that degrades, it does not raise) but one that
-                # refuses this write, e.g. a foreign value where the stream should be.
                 self._skip(event.topic, f"refused by the shared state: {exc!r}")
                 self._refused(exc)
-                continue
-            finally:
-                self._in_flight = False
-            if self._degraded():
-                self._put_back(event)  # maybe published after all: at least once
             else:
                 self._published += 1
 

@@ -21,7 +21,7 @@ Every implementation keeps these promises, whatever is behind it:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Literal, Protocol
 
@@ -187,6 +187,10 @@ class SharedState(Protocol):
     # 4. events across runtimes
     async def publish(self, topic: str, data: bytes) -> None:
         """Publish an encoded ``Event`` to every other runtime (bounded history)."""
+        ...
+
+    async def publish_many(self, events: Sequence[tuple[str, bytes]]) -> None:
+        """:meth:`publish` each ``(topic, data)`` in order, in one round trip."""
         ...
 
     def foreign_events(self) -> AbstractAsyncContextManager[AsyncIterator[RemoteEvent]]:

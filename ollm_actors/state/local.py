@@ -10,7 +10,7 @@ so ``foreign_events`` yields nothing.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import anyio
@@ -155,6 +155,9 @@ class LocalState:
 
     async def publish(self, topic: str, data: bytes) -> None:
         """Nobody else is here to hear it."""
+
+    async def publish_many(self, events: Sequence[tuple[str, bytes]]) -> None:
+        """Nobody else is here to hear them."""
 
     @asynccontextmanager
     async def foreign_events(self) -> AsyncIterator[AsyncIterator[RemoteEvent]]:

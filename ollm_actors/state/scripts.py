@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ("ACQUIRE", "BOUNDED_GET", "CANCEL", "RELEASE", "RENEW", "ms")
+__all__ = ("ACQUIRE", "BOUNDED_GET", "CANCEL", "PUBLISH", "RELEASE", "RENEW", "ms")
 
 # Per key: nil when absent, -2 when not a string, -1 when longer than ARGV[1], else the value.
 BOUNDED_GET = """
@@ -43,6 +43,16 @@ return 0
 CANCEL = """
 local left = redis.call('PTTL', KEYS[1])
 if left > 0 then redis.call('SET', KEYS[2], '1', 'PX', left) end
+return 0
+"""
+
+# Events in one round trip: ARGV is the stream's approximate bound, the origin, then topic
+# and data of each event in turn.
+PUBLISH = """
+for i = 3, #ARGV, 2 do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+             'topic', ARGV[i], 'origin', ARGV[2], 'data', ARGV[i + 1])
+end
 return 0
 """
 

@@ -9,16 +9,16 @@ of another type where the stream should be (foreign data under our namespace) is
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import coredis.exceptions
-import coredis.tokens
 
 from ollm_actors.errors import StateDataError
 from ollm_actors.state.guard import Guard
 from ollm_actors.state.interface import RemoteEvent
+from ollm_actors.state.scripts import PUBLISH
 
 __all__ = ("BLOCK_MS", "EventStream")
 
@@ -40,18 +40,22 @@ class EventStream:
     async def _typed(self, op: Callable[[], Awaitable[T]]) -> T:
         try:
             return await op()
-        except coredis.exceptions.WrongTypeError:
+        except coredis.exceptions.ResponseError as exc:
+            if "WRONGTYPE" not in str(exc) and not isinstance(
+                exc, coredis.exceptions.WrongTypeError
+            ):
+                raise
             raise StateDataError(self._shown, self._stream, "not a stream") from None
 
-    async def publish(self, topic: str, data: bytes) -> None:
+    async def publish_many(self, events: Sequence[tuple[str, bytes]]) -> None:
+        if not events:
+            return
+        args: list[str | bytes | int] = [self._length, self._origin]
+        for topic, data in events:
+            args += [topic, data]
+
         async def remote() -> None:
-            await self._typed(lambda: self._client.xadd(
-                self._stream,
-                {"topic": topic, "origin": self._origin, "data": data},
-                trim_strategy=coredis.tokens.PureToken.MAXLEN,
-                threshold=self._length,
-                trim_operator=coredis.tokens.PureToken.APPROXIMATELY,
-            ))
+            await self._typed(lambda: self._client.eval(PUBLISH, [self._stream], args))
 
         await self._guard.call(remote, _nothing)
 

@@ -17,7 +17,7 @@ importing ``coredis``.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any, TypeVar
 
@@ -370,7 +370,10 @@ class ValkeyState:
     # -- events (the stream module) ------------------------------------------------------
 
     async def publish(self, topic: str, data: bytes) -> None:
-        await self._stream.publish(topic, data)
+        await self._stream.publish_many([(topic, data)])
+
+    async def publish_many(self, events: Sequence[tuple[str, bytes]]) -> None:
+        await self._stream.publish_many(events)
 
     def foreign_events(self) -> AbstractAsyncContextManager[AsyncIterator[RemoteEvent]]:
         return self._stream.foreign_events()
